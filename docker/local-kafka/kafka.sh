@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# sluice's local Apache Kafka broker: a single KRaft node (broker + controller) on 127.0.0.1, no Docker.
+#
+#   kafka.sh fetch                    resolve the broker jars once (Maven) into .cache/kafka/lib
+#   kafka.sh start [--port N]         start a broker (default port 19092), print its bootstrap address
+#   kafka.sh stop  [--port N | --all] stop the broker(s) started by this script
+#   kafka.sh status                   list running brokers
+#
+# Every failure prints one line saying what went wrong and where the log is, exits non-zero, and leaves no
+# half-started broker behind. Several brokers on different ports may run side by side.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cache="${SLUICE_KAFKA_CACHE:-$root/.cache/kafka}"
+lib="$cache/lib"
+runs="$cache/run"
+ready_timeout_s="${SLUICE_KAFKA_READY_TIMEOUT:-90}"
+
+die() { echo "kafka.sh: $*" >&2; exit 1; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || die "$1 is not installed or not on PATH ($2)"
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port_from() {
+  local p=$1
+  while port_in_use "$p"; do p=$((p + 1)); done
+  echo "$p"
+}
+
+fetch() {
+  if [[ -f "$lib/.complete" ]]; then return 0; fi
+  need java "Java 17+ is required to run the Kafka broker"
+  need mvn "Maven is required to download the Kafka broker jars"
+  mkdir -p "$cache"
+  local log="$cache/fetch.log"
+  rm -rf "$lib.tmp"
+  echo "kafka.sh: resolving Apache Kafka jars with Maven (first run only), log: $log" >&2
+  if ! mvn -B -q -f "$here/pom.xml" dependency:copy-dependencies \
+      -DoutputDirectory="$lib.tmp" -DincludeScope=runtime >"$log" 2>&1; then
+    rm -rf "$lib.tmp"
+    die "Maven could not resolve the Kafka broker jars; see $log"
+  fi
+  rm -rf "$lib"
+  mv "$lib.tmp" "$lib"
+  touch "$lib/.complete"
+}
+
+kafka_version() {
+  local jar
+  jar=$(ls "$lib"/kafka_2.13-*.jar 2>/dev/null | head -1)
+  [[ -n "$jar" ]] || die "no kafka_2.13 jar in $lib; run: kafka.sh fetch"
+  jar=${jar##*/kafka_2.13-}
+  echo "${jar%.jar}"
+}
+
+write_config() {
+  local dir=$1 port=$2 cport=$3
+  cat >"$dir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=8
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=8
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.segment.bytes=67108864
+log.cleaner.dedupe.buffer.size=16777216
+EOF
+  cat >"$dir/log4j2.properties" <<EOF
+status = error
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = $dir/broker.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+logger.kafka.name = kafka
+logger.kafka.level = INFO
+logger.state.name = state.change.logger
+logger.state.level = WARN
+logger.cleaner.name = kafka.log.LogCleaner
+logger.cleaner.level = WARN
+EOF
+}
+
+java_opts() {
+  echo "-Xms256m -Xmx1g -XX:+UseG1GC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"
+}
+
+stop_pid() {
+  local pid=$1
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+start() {
+  local port=19092
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --port) port="${2:?--port needs a number}"; shift 2 ;;
+      *) die "unknown option '$1' for start (expected --port N)" ;;
+    esac
+  done
+  [[ "$port" =~ ^[0-9]+$ ]] || die "port '$port' is not a number"
+  need java "Java 17+ is required to run the Kafka broker"
+  fetch
+  local dir="$runs/$port"
+  if [[ -f "$dir/pid" ]] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+    die "a broker started by this script already runs on port $port (pid $(cat "$dir/pid")); stop it with: kafka.sh stop --port $port"
+  fi
+  port_in_use "$port" && die "port $port is already in use by another process; choose another with --port"
+  local cport
+  cport=$(free_port_from $((port + 1000)))
+  rm -rf "$dir"
+  mkdir -p "$dir/data"
+  write_config "$dir" "$port" "$cport"
+  local cp="$lib/*"
+  local log="$dir/broker.log"
+  local cluster_id
+  cluster_id=$(java -cp "$cp" -Dlog4j2.configurationFile="$dir/log4j2.properties" kafka.tools.StorageTool random-uuid 2>>"$dir/format.log" | tail -1)
+  # shellcheck disable=SC2046
+  if ! java -cp "$cp" -Dlog4j2.configurationFile="$dir/log4j2.properties" kafka.tools.StorageTool \
+      format -t "$cluster_id" -c "$dir/server.properties" >>"$dir/format.log" 2>&1; then
+    die "formatting the broker storage failed; see $dir/format.log"
+  fi
+  # shellcheck disable=SC2046
+  nohup java $(java_opts) -cp "$cp" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+    kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$dir/pid"
+  local deadline=$((SECONDS + ready_timeout_s))
+  until grep -q "Kafka Server started" "$log" 2>/dev/null && port_in_use "$port"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$dir/pid"
+      die "the broker on port $port exited during startup; see $log and $dir/stdout.log"
+    fi
+    if ((SECONDS >= deadline)); then
+      stop_pid "$pid"; rm -f "$dir/pid"
+      die "the broker on port $port was not ready within ${ready_timeout_s}s and was stopped; see $log"
+    fi
+    sleep 0.2
+  done
+  # Ready means it answers a metadata request, not only that the port is open.
+  if ! java -cp "$cp" "$here/Ready.java" "127.0.0.1:$port" $((deadline - SECONDS)) >"$dir/ready.log" 2>&1; then
+    stop_pid "$pid"; rm -f "$dir/pid"
+    die "the broker on port $port did not answer a metadata request and was stopped; see $dir/ready.log and $log"
+  fi
+  echo "kafka.sh: Apache Kafka $(kafka_version) ready on 127.0.0.1:$port (pid $pid, log $log)" >&2
+  echo "127.0.0.1:$port"
+}
+
+stop() {
+  local target="" all=0
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --port) target="${2:?--port needs a number}"; shift 2 ;;
+      --all) all=1; shift ;;
+      *) die "unknown option '$1' for stop (expected --port N or --all)" ;;
+    esac
+  done
+  [[ -d "$runs" ]] || return 0
+  if [[ $all -eq 0 && -z "$target" ]]; then target=19092; fi
+  local d
+  for d in "$runs"/*/; do
+    d=${d%/}
+    [[ -f "$d/pid" ]] || continue
+    if [[ $all -eq 1 || "${d##*/}" == "$target" ]]; then
+      stop_pid "$(cat "$d/pid")"
+      rm -f "$d/pid"
+      echo "kafka.sh: stopped the broker on port ${d##*/}" >&2
+    fi
+  done
+}
+
+status() {
+  [[ -d "$runs" ]] || { echo "no brokers"; return 0; }
+  local d found=0
+  for d in "$runs"/*/; do
+    d=${d%/}
+    if [[ -f "$d/pid" ]] && kill -0 "$(cat "$d/pid")" 2>/dev/null; then
+      echo "127.0.0.1:${d##*/} pid $(cat "$d/pid") log $d/broker.log"; found=1
+    fi
+  done
+  [[ $found -eq 1 ]] || echo "no brokers"
+}
+
+cmd="${1:-}"
+[[ $# -gt 0 ]] && shift
+case "$cmd" in
+  fetch) fetch; echo "kafka.sh: Apache Kafka $(kafka_version) jars in $lib" >&2 ;;
+  start) start "$@" ;;
+  stop) stop "$@" ;;
+  status) status ;;
+  version) fetch; kafka_version ;;
+  *) die "usage: kafka.sh fetch | start [--port N] | stop [--port N | --all] | status | version" ;;
+esac

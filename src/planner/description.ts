@@ -1,0 +1,35 @@
+/** The JSON shape of a planned topology: printed by `sluice describe`, served at /topology. */
+export interface TopologyDescription {
+  readonly applicationId: string;
+  readonly subtopologies: readonly SubtopologyDescription[];
+  readonly topics: readonly TopicDescription[];
+  readonly transactionalIds: readonly string[];
+}
+
+export interface SubtopologyDescription {
+  readonly id: number;
+  readonly sourceTopics: readonly string[];
+  readonly sinkTopics: readonly string[];
+  readonly partitions: number | null;
+  readonly operators: readonly OperatorDescription[];
+  readonly stores: readonly string[];
+}
+
+export interface OperatorDescription {
+  readonly name: string;
+  readonly kind: string;
+  /** Names of the operators this one feeds. */
+  readonly children: readonly string[];
+}
+
+export type TopicRole = 'source' | 'sink' | 'repartition' | 'changelog' | 'dlq' | 'late';
+
+export interface TopicDescription {
+  readonly name: string;
+  readonly role: TopicRole;
+  /** Required partition count; null for sources and user sinks whose count sluice does not decide. */
+  readonly partitions: number | null;
+  /** Whether sluice creates it at startup. */
+  readonly internal: boolean;
+  readonly config: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,49 @@
+import type { TopologyDescription } from '../planner/description.ts';
+
+/** Lifecycle of a task; transitions are enforced in runtime/task-state.ts. */
+export type TaskState = 'created' | 'restoring' | 'running' | 'suspended' | 'closed';
+
+/** Lifecycle of an application instance. */
+export type ApplicationState = 'created' | 'starting' | 'rebalancing' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export interface StoreStatus {
+  readonly name: string;
+  readonly entries: number;
+}
+
+/** A point-in-time view of one task, for /readyz, the dashboard and logs. */
+export interface TaskStatus {
+  readonly id: string;
+  readonly subtopology: number;
+  readonly partition: number;
+  readonly state: TaskState;
+  /** 0..1; 1 when nothing is left to restore. */
+  readonly restoreProgress: number;
+  readonly watermarkMs: number | null;
+  /** Sum over the task's input partitions of high watermark minus next offset; null when unknown. */
+  readonly consumerLag: number | null;
+  readonly recordsInPerSec: number;
+  readonly recordsOutPerSec: number;
+  readonly lateRecords: number;
+  readonly droppedRecords: number;
+  readonly lastCommitDurationMs: number | null;
+  readonly stores: readonly StoreStatus[];
+}
+
+export interface ApplicationStatus {
+  readonly applicationId: string;
+  readonly instanceId: string;
+  readonly state: ApplicationState;
+  /** True once the instance has joined its consumer group and holds an assignment. */
+  readonly inGroup: boolean;
+  /** inGroup and every task restored. */
+  readonly ready: boolean;
+  readonly startedAtMs: number;
+  readonly tasks: readonly TaskStatus[];
+}
+
+/** What the HTTP server reads from a running application. */
+export interface StatusSource {
+  status(): ApplicationStatus;
+  topology(): TopologyDescription;
+}
