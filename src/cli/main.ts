@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util';
+import { CONFIG_FLAGS, loadConfig } from '../config/config.ts';
+import { SluiceError } from '../errors/index.ts';
+import { describePlan, formatDescription } from '../planner/describe.ts';
+import { plan } from '../planner/plan.ts';
+import { loadTopology } from './load-topology.ts';
+import { runTopology } from './run.ts';
+import { devTopology } from './dev.ts';
+
+const USAGE = `usage: sluice <command> [options]
+
+  sluice run <topology.ts>        run a topology (config from flags or SLUICE_* / KAFKA_BROKERS env)
+  sluice dev <topology.ts>        start a local broker if KAFKA_BROKERS is unset, create source topics, run
+  sluice describe <topology.ts>   print sub-topologies, topics (with partition counts) and transactional ids
+
+options: ${CONFIG_FLAGS.map((f) => `--${f}`).join(' ')} --json (describe)`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const options: Record<string, { type: 'string' } | { type: 'boolean' }> = { json: { type: 'boolean' } };
+  for (const flag of CONFIG_FLAGS) options[flag] = { type: 'string' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    console.error(`sluice ${command}: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const file = parsed.positionals[0];
+  if (file === undefined) {
+    console.error(`sluice ${command}: missing the topology file (e.g. sluice ${command} topologies/clicks.ts)`);
+    return 2;
+  }
+  const flags: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(parsed.values)) if (typeof v === 'string') flags[k] = v;
+  try {
+    switch (command) {
+      case 'describe': {
+        const topology = await loadTopology(file);
+        const description = describePlan(plan(topology));
+        console.log(parsed.values.json === true ? JSON.stringify(description, null, 2) : formatDescription(description));
+        return 0;
+      }
+      case 'run': {
+        const config = loadConfig(flags, process.env);
+        const topology = await loadTopology(file);
+        return await runTopology(topology, config);
+      }
+      case 'dev':
+        return await devTopology(file, flags);
+      default:
+        console.error(`sluice: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof SluiceError) {
+      console.error(`sluice ${command}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

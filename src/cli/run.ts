@@ -1,0 +1,48 @@
+import type { SluiceConfig } from '../config/config.ts';
+import type { Topology } from '../dsl/define-topology.ts';
+import { createKafkajsClient } from '../kafka/index.ts';
+import { createLogger, type Logger } from '../logging/logger.ts';
+import { Application } from '../runtime/application.ts';
+import { startHttpServer } from '../server/http-server.ts';
+import { readFileSync } from 'node:fs';
+
+/** Runs a topology until SIGTERM/SIGINT (graceful) or a fatal error (exit code 1). */
+export async function runTopology(topology: Topology, config: SluiceConfig, logger?: Logger): Promise<number> {
+  const log = logger ?? createLogger({ level: config.logLevel as 'info', format: config.logFormat, name: 'sluice' });
+  const client = createKafkajsClient(
+    {
+      brokers: config.brokers,
+      clientId: `sluice-${config.instanceId}`,
+      ...(config.ssl ? { ssl: config.sslCaFile !== undefined ? { ca: readFileSync(config.sslCaFile, 'utf8') } : true } : {}),
+      ...(config.sasl !== undefined ? { sasl: config.sasl } : {}),
+    },
+    log.child({ component: 'kafka' }),
+  );
+  const app = new Application({ topology, config, client, logger: log });
+  const server =
+    config.httpPort === null ? undefined : await startHttpServer({ port: config.httpPort, source: app, metrics: app.metrics, logger: log.child({ component: 'http' }) });
+  if (server !== undefined) log.info({ port: server.port }, `metrics, health and dashboard on http://127.0.0.1:${server.port}/`);
+  let signals = 0;
+  const onSignal = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    log.info({ signal }, 'stopping: finishing the batch in flight, committing, leaving the group');
+    void app.stop();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  try {
+    await app.start();
+    await app.done;
+    return 0;
+  } catch (error) {
+    log.error({ err: error }, (error as Error).message);
+    await app.stop().catch(() => undefined);
+    return 1;
+  } finally {
+    await server?.close();
+  }
+}

@@ -1,0 +1,166 @@
+import { hostname } from 'node:os';
+import { ConfigError } from '../errors/index.ts';
+
+export type ProcessingGuarantee = 'exactly_once' | 'at_least_once';
+export type LogFormat = 'json' | 'pretty';
+
+/** Every runtime setting, validated, with units in the names. */
+export interface SluiceConfig {
+  readonly brokers: readonly string[];
+  /** Overrides the topology's applicationId when set. */
+  readonly applicationId: string | undefined;
+  readonly processingGuarantee: ProcessingGuarantee;
+  readonly commitIntervalMs: number;
+  readonly httpPort: number | null;
+  readonly logLevel: string;
+  readonly logFormat: LogFormat;
+  readonly stateDir: string | null;
+  readonly instanceId: string;
+  readonly shutdownTimeoutMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly maxWaitMs: number;
+  readonly ssl: boolean;
+  readonly sslCaFile: string | undefined;
+  readonly sasl: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | undefined;
+  readonly schemaRegistry: { readonly url: string; readonly username?: string; readonly password?: string } | undefined;
+}
+
+/** A setting as given: from a CLI flag (`--commit-interval-ms`) or the environment (`SLUICE_COMMIT_INTERVAL_MS`). */
+export type ConfigInput = Readonly<Record<string, string | undefined>>;
+
+interface Setting {
+  readonly flag: string;
+  readonly env: readonly string[];
+}
+
+const S = {
+  brokers: { flag: 'brokers', env: ['SLUICE_BROKERS', 'KAFKA_BROKERS'] },
+  applicationId: { flag: 'application-id', env: ['SLUICE_APPLICATION_ID'] },
+  guarantee: { flag: 'processing-guarantee', env: ['SLUICE_PROCESSING_GUARANTEE'] },
+  commitInterval: { flag: 'commit-interval-ms', env: ['SLUICE_COMMIT_INTERVAL_MS'] },
+  httpPort: { flag: 'http-port', env: ['SLUICE_HTTP_PORT'] },
+  logLevel: { flag: 'log-level', env: ['SLUICE_LOG_LEVEL'] },
+  logFormat: { flag: 'log-format', env: ['SLUICE_LOG_FORMAT'] },
+  stateDir: { flag: 'state-dir', env: ['SLUICE_STATE_DIR'] },
+  instanceId: { flag: 'instance-id', env: ['SLUICE_INSTANCE_ID'] },
+  shutdownTimeout: { flag: 'shutdown-timeout-ms', env: ['SLUICE_SHUTDOWN_TIMEOUT_MS'] },
+  sessionTimeout: { flag: 'session-timeout-ms', env: ['SLUICE_SESSION_TIMEOUT_MS'] },
+  maxWait: { flag: 'max-wait-ms', env: ['SLUICE_MAX_WAIT_MS'] },
+  ssl: { flag: 'kafka-ssl', env: ['SLUICE_KAFKA_SSL'] },
+  sslCa: { flag: 'kafka-ssl-ca-file', env: ['SLUICE_KAFKA_SSL_CA_FILE'] },
+  saslMechanism: { flag: 'kafka-sasl-mechanism', env: ['SLUICE_KAFKA_SASL_MECHANISM'] },
+  saslUsername: { flag: 'kafka-sasl-username', env: ['SLUICE_KAFKA_SASL_USERNAME'] },
+  saslPassword: { flag: 'kafka-sasl-password', env: ['SLUICE_KAFKA_SASL_PASSWORD'] },
+  registryUrl: { flag: 'schema-registry-url', env: ['SLUICE_SCHEMA_REGISTRY_URL'] },
+  registryUsername: { flag: 'schema-registry-username', env: ['SLUICE_SCHEMA_REGISTRY_USERNAME'] },
+  registryPassword: { flag: 'schema-registry-password', env: ['SLUICE_SCHEMA_REGISTRY_PASSWORD'] },
+} as const satisfies Record<string, Setting>;
+
+/** Every flag `sluice run` accepts (without the leading dashes). */
+export const CONFIG_FLAGS: readonly string[] = Object.values(S).map((s) => s.flag);
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function read(setting: Setting, flags: ConfigInput, env: ConfigInput): { value: string; source: string } | undefined {
+  const flag = flags[setting.flag];
+  if (flag !== undefined) return { value: flag, source: `--${setting.flag}` };
+  for (const name of setting.env) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return { value, source: name };
+  }
+  return undefined;
+}
+
+function describe(setting: Setting): string {
+  return `--${setting.flag} or ${setting.env.join('/')}`;
+}
+
+function integer(setting: Setting, flags: ConfigInput, env: ConfigInput, fallback: number, min: number, max: number): number {
+  const raw = read(setting, flags, env);
+  if (raw === undefined) return fallback;
+  const n = Number(raw.value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${raw.source} is "${raw.value}" (expected an integer from ${min} to ${max})`, { context: { field: raw.source } });
+  }
+  return n;
+}
+
+function oneOf<T extends string>(setting: Setting, flags: ConfigInput, env: ConfigInput, allowed: readonly T[], fallback: T): T {
+  const raw = read(setting, flags, env);
+  if (raw === undefined) return fallback;
+  const value = raw.value.toLowerCase().replace(/-/g, '_');
+  const match = allowed.find((a) => a.replace(/-/g, '_') === value);
+  if (match === undefined) throw new ConfigError(`${raw.source} is "${raw.value}" (expected one of ${allowed.join(', ')})`, { context: { field: raw.source } });
+  return match;
+}
+
+function bool(setting: Setting, flags: ConfigInput, env: ConfigInput): boolean {
+  const raw = read(setting, flags, env);
+  if (raw === undefined) return false;
+  if (['true', '1', 'yes', ''].includes(raw.value.toLowerCase())) return true;
+  if (['false', '0', 'no'].includes(raw.value.toLowerCase())) return false;
+  throw new ConfigError(`${raw.source} is "${raw.value}" (expected true or false)`, { context: { field: raw.source } });
+}
+
+/** Validates flags and environment into one config; every error names the flag or variable and what was expected. */
+export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { requireBrokers?: boolean; logFormat?: LogFormat } = {}): SluiceConfig {
+  const brokersRaw = read(S.brokers, flags, env);
+  const brokers = (brokersRaw?.value ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
+  if (brokers.length === 0 && defaults.requireBrokers !== false) {
+    throw new ConfigError(`no Kafka brokers configured (set ${describe(S.brokers)}, e.g. 127.0.0.1:9092)`, { context: { field: 'brokers' } });
+  }
+  for (const broker of brokers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) {
+      throw new ConfigError(`${brokersRaw?.source ?? 'brokers'}: "${broker}" is not host:port`, { context: { field: 'brokers' } });
+    }
+  }
+  const processingGuarantee = oneOf(S.guarantee, flags, env, ['exactly_once', 'at_least_once'] as const, 'exactly_once');
+  const logLevel = read(S.logLevel, flags, env);
+  if (logLevel !== undefined && !LEVELS.includes(logLevel.value)) {
+    throw new ConfigError(`${logLevel.source} is "${logLevel.value}" (expected one of ${LEVELS.join(', ')})`, { context: { field: logLevel.source } });
+  }
+  const httpPortRaw = read(S.httpPort, flags, env);
+  const httpPort = httpPortRaw?.value === 'off' ? null : integer(S.httpPort, flags, env, 9464, 0, 65535);
+  const mechanism = read(S.saslMechanism, flags, env);
+  let sasl: SluiceConfig['sasl'];
+  if (mechanism !== undefined) {
+    const m = oneOf(S.saslMechanism, flags, env, ['plain', 'scram-sha-256', 'scram-sha-512'] as const, 'plain');
+    const username = read(S.saslUsername, flags, env)?.value;
+    const password = read(S.saslPassword, flags, env)?.value;
+    if (username === undefined || password === undefined) {
+      throw new ConfigError(`${mechanism.source} is set but the SASL username or password is missing (set ${describe(S.saslUsername)} and ${describe(S.saslPassword)})`);
+    }
+    sasl = { mechanism: m, username, password };
+  }
+  const registryUrl = read(S.registryUrl, flags, env)?.value;
+  let schemaRegistry: SluiceConfig['schemaRegistry'];
+  if (registryUrl !== undefined) {
+    try {
+      new URL(registryUrl);
+    } catch {
+      throw new ConfigError(`${describe(S.registryUrl)} is "${registryUrl}" (expected a URL like http://registry:8081)`);
+    }
+    const username = read(S.registryUsername, flags, env)?.value;
+    const password = read(S.registryPassword, flags, env)?.value;
+    schemaRegistry = { url: registryUrl, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
+  }
+  const guaranteeDefaultInterval = processingGuarantee === 'exactly_once' ? 100 : 1000;
+  return {
+    brokers,
+    applicationId: read(S.applicationId, flags, env)?.value,
+    processingGuarantee,
+    commitIntervalMs: integer(S.commitInterval, flags, env, guaranteeDefaultInterval, 1, 3_600_000),
+    httpPort,
+    logLevel: logLevel?.value ?? 'info',
+    logFormat: oneOf(S.logFormat, flags, env, ['json', 'pretty'] as const, defaults.logFormat ?? 'json'),
+    stateDir: read(S.stateDir, flags, env)?.value ?? null,
+    instanceId: read(S.instanceId, flags, env)?.value ?? `${hostname()}-${process.pid}`,
+    shutdownTimeoutMs: integer(S.shutdownTimeout, flags, env, 30_000, 0, 3_600_000),
+    sessionTimeoutMs: integer(S.sessionTimeout, flags, env, 10_000, 6_000, 300_000),
+    maxWaitMs: integer(S.maxWait, flags, env, 100, 1, 30_000),
+    ssl: bool(S.ssl, flags, env),
+    sslCaFile: read(S.sslCa, flags, env)?.value,
+    sasl,
+    schemaRegistry,
+  };
+}

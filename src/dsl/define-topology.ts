@@ -1,0 +1,115 @@
+import { TopologyError } from '../errors/index.ts';
+import type { Serde } from '../serde/serde.ts';
+import { parseDuration, type Duration } from '../time/duration.ts';
+import { TopologyGraph, type TimestampExtractor } from './graph.ts';
+import { Stream } from './stream.ts';
+
+export type ErrorPolicy = 'fail' | 'skip' | 'dead-letter';
+
+/** Options a topology module gives; durations accept '10s'-style strings. */
+export interface TopologyOptions {
+  /** Consumer group id, prefix of internal topics and transactional ids. Letters, digits, '.', '_', '-'. */
+  readonly applicationId: string;
+  /** What happens to a record that does not deserialize or whose user function throws. Default 'fail'. */
+  readonly onError?: ErrorPolicy;
+  /** Event time may run this far behind the maximum seen before records count as out of order. Default 0. */
+  readonly maxOutOfOrderness?: Duration;
+  /** An input partition with no record for this long no longer holds the watermark back; then time advances with the wall clock. Default: never. */
+  readonly idleTimeout?: Duration;
+}
+
+/** Options compiled once: numbers with units. */
+export interface CompiledTopologyOptions {
+  readonly applicationId: string;
+  readonly onError: ErrorPolicy;
+  readonly maxOutOfOrdernessMs: number;
+  readonly idleTimeoutMs: number | null;
+}
+
+export interface SourceOptions<K, V> {
+  readonly key: Serde<K>;
+  readonly value: Serde<V>;
+  /** Event time of a record; default: its Kafka timestamp. */
+  readonly timestamp?: TimestampExtractor<K, V>;
+  readonly name?: string;
+}
+
+/** Handed to the build function of `defineTopology`. */
+export interface TopologyBuilder {
+  stream<K, V>(topic: string | readonly string[], options: SourceOptions<K, V>): Stream<K, V>;
+}
+
+/** A built topology: what a topology module default-exports. */
+export interface Topology {
+  readonly kind: 'sluice.topology';
+  readonly options: CompiledTopologyOptions;
+  readonly graph: TopologyGraph;
+}
+
+const APPLICATION_ID = /^[A-Za-z0-9._-]{1,200}$/;
+const ERROR_POLICIES: readonly ErrorPolicy[] = ['fail', 'skip', 'dead-letter'];
+
+function compile(options: TopologyOptions): CompiledTopologyOptions {
+  if (typeof options.applicationId !== 'string' || !APPLICATION_ID.test(options.applicationId)) {
+    throw new TopologyError(
+      `applicationId "${String(options.applicationId)}" is invalid (expected 1-200 letters, digits, ".", "_" or "-")`,
+      { context: { field: 'applicationId' } },
+    );
+  }
+  const onError = options.onError ?? 'fail';
+  if (!ERROR_POLICIES.includes(onError)) {
+    throw new TopologyError(`onError "${String(onError)}" is invalid (expected one of ${ERROR_POLICIES.join(', ')})`, { context: { field: 'onError' } });
+  }
+  return {
+    applicationId: options.applicationId,
+    onError,
+    maxOutOfOrdernessMs: options.maxOutOfOrderness === undefined ? 0 : parseDuration(options.maxOutOfOrderness, 'maxOutOfOrderness'),
+    idleTimeoutMs: options.idleTimeout === undefined ? null : parseDuration(options.idleTimeout, 'idleTimeout'),
+  };
+}
+
+/**
+ * Defines a topology. Pure: builds a graph and touches no network.
+ *
+ * ```ts
+ * export default defineTopology({ applicationId: 'clicks' }, (t) => {
+ *   t.stream('clicks', { key: serdes.string(), value: serdes.json<Click>() })
+ *     .filter((_, click) => !click.bot)
+ *     .to('human-clicks', { key: serdes.string(), value: serdes.json<Click>() });
+ * });
+ * ```
+ */
+export function defineTopology(options: TopologyOptions, build: (builder: TopologyBuilder) => void): Topology {
+  const compiled = compile(options);
+  const graph = new TopologyGraph();
+  const builder: TopologyBuilder = {
+    stream<K, V>(topic: string | readonly string[], source: SourceOptions<K, V>): Stream<K, V> {
+      const topics = typeof topic === 'string' ? [topic] : [...topic];
+      if (topics.length === 0 || topics.some((t) => typeof t !== 'string' || t.trim() === '')) {
+        throw new TopologyError(`stream() needs one or more topic names (got ${JSON.stringify(topic)})`);
+      }
+      if (source?.key === undefined || source.value === undefined) {
+        throw new TopologyError(`stream("${topics.join(',')}") needs { key, value } serdes, e.g. { key: serdes.string(), value: serdes.json<T>() }`);
+      }
+      const node = graph.add({
+        type: 'source',
+        id: graph.nextId(),
+        name: graph.claimName(source.name, 'source'),
+        parents: [],
+        children: [],
+        topics,
+        keySerde: source.key as Serde<unknown>,
+        valueSerde: source.value as Serde<unknown>,
+        timestamp: source.timestamp as TimestampExtractor<unknown, unknown> | undefined,
+      });
+      return new Stream<K, V>(graph, node, false);
+    },
+  };
+  build(builder);
+  if (!graph.nodes.some((n) => n.type === 'source')) throw new TopologyError('the topology reads no topic (call t.stream(...))');
+  return { kind: 'sluice.topology', options: compiled, graph };
+}
+
+export function isTopology(value: unknown): value is Topology {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'sluice.topology';
+}

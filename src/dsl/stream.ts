@@ -1,0 +1,153 @@
+import { TopologyError } from '../errors/index.ts';
+import type { Serde } from '../serde/serde.ts';
+import { json } from '../serde/builtin.ts';
+import type { GraphNode, OperatorSpec, TopologyGraph } from './graph.ts';
+
+export interface KeyValue<K, V> {
+  key: K;
+  value: V;
+}
+
+/** Every operator accepts an optional name; named operators keep stable internal topic names across changes. */
+export interface Named {
+  readonly name?: string;
+}
+
+export interface SinkOptions<K, V> extends Named {
+  readonly key: Serde<K>;
+  readonly value: Serde<V>;
+}
+
+export interface RepartitionOptions<K, V> extends Named {
+  /** Serdes for the repartition topic; JSON by default. */
+  readonly key?: Serde<K>;
+  readonly value?: Serde<V>;
+  /** Partition count; by default the largest partition count among the upstream source topics. */
+  readonly partitions?: number;
+}
+
+/**
+ * A typed stream of records with keys K and values V. Every method adds a node to the topology graph and
+ * returns a new stream; nothing runs until the topology is started.
+ */
+export class Stream<K, V> {
+  /** @internal */
+  constructor(
+    protected readonly graph: TopologyGraph,
+    /** @internal */ readonly node: GraphNode,
+    /** @internal True when an upstream operator changed the key since the last repartition. */
+    readonly keyChanged: boolean,
+  ) {}
+
+  private op<K2, V2>(kind: string, spec: OperatorSpec, named: Named | undefined, keyChanged: boolean, parents: GraphNode[] = [this.node]): Stream<K2, V2> {
+    const node = this.graph.add({
+      type: 'operator',
+      id: this.graph.nextId(),
+      name: this.graph.claimName(named?.name, kind),
+      parents,
+      children: [],
+      spec,
+    });
+    return new Stream<K2, V2>(this.graph, node, keyChanged);
+  }
+
+  /** Changes key and value. The key changes, so a later grouping goes through a repartition topic. */
+  map<K2, V2>(fn: (key: K, value: V) => KeyValue<K2, V2>, options?: Named): Stream<K2, V2> {
+    return this.op('map', { kind: 'map', fn: fn as (k: unknown, v: unknown) => KeyValue<unknown, unknown> }, options, true);
+  }
+
+  mapValues<V2>(fn: (value: V, key: K) => V2, options?: Named): Stream<K, V2> {
+    return this.op('map-values', { kind: 'mapValues', fn: fn as (v: unknown, k: unknown) => unknown }, options, this.keyChanged);
+  }
+
+  /** Sets a new key. A later grouping goes through a repartition topic (as does an explicit `repartition()`). */
+  selectKey<K2>(fn: (key: K, value: V) => K2, options?: Named): Stream<K2, V> {
+    return this.op('select-key', { kind: 'selectKey', fn: fn as (k: unknown, v: unknown) => unknown }, options, true);
+  }
+
+  filter<V2 extends V>(predicate: (key: K, value: V) => value is V2, options?: Named): Stream<K, V2>;
+  filter(predicate: (key: K, value: V) => boolean, options?: Named): Stream<K, V>;
+  filter(predicate: (key: K, value: V) => boolean, options?: Named): Stream<K, V> {
+    return this.op('filter', { kind: 'filter', fn: predicate as (k: unknown, v: unknown) => boolean }, options, this.keyChanged);
+  }
+
+  flatMap<K2, V2>(fn: (key: K, value: V) => Iterable<KeyValue<K2, V2>>, options?: Named): Stream<K2, V2> {
+    return this.op('flat-map', { kind: 'flatMap', fn: fn as (k: unknown, v: unknown) => Iterable<KeyValue<unknown, unknown>> }, options, true);
+  }
+
+  flatMapValues<V2>(fn: (value: V, key: K) => Iterable<V2>, options?: Named): Stream<K, V2> {
+    return this.op('flat-map-values', { kind: 'flatMapValues', fn: fn as (v: unknown, k: unknown) => Iterable<unknown> }, options, this.keyChanged);
+  }
+
+  /** Sees every record without changing it (logging, metrics). */
+  peek(fn: (key: K, value: V) => void, options?: Named): Stream<K, V> {
+    return this.op('peek', { kind: 'peek', fn: fn as (k: unknown, v: unknown) => void }, options, this.keyChanged);
+  }
+
+  /**
+   * Splits the stream by named predicates; a record goes to the first branch whose predicate holds. Records
+   * matching none go to `otherwise` when given, else they are dropped.
+   */
+  branch<const B extends string>(
+    predicates: Readonly<Record<B, (key: K, value: V) => boolean>>,
+    options?: { readonly otherwise?: string } & Named,
+  ): Record<B, Stream<K, V>> & Record<string, Stream<K, V> | undefined> {
+    const names = Object.keys(predicates) as B[];
+    if (names.length === 0) throw new TopologyError('branch() needs at least one named predicate');
+    const earlier: ((k: unknown, v: unknown) => boolean)[] = [];
+    const result: Record<string, Stream<K, V>> = {};
+    const prefix = options?.name ?? `branch-${this.graph.nextId()}`;
+    for (const name of names) {
+      const predicate = predicates[name] as (k: unknown, v: unknown) => boolean;
+      result[name] = this.op('branch', { kind: 'branch', predicate, earlier: [...earlier] }, { name: `${prefix}-${name}` }, this.keyChanged);
+      earlier.push(predicate);
+    }
+    if (options?.otherwise !== undefined) {
+      const all = [...earlier];
+      result[options.otherwise] = this.op('branch', { kind: 'branch', predicate: () => true, earlier: all }, { name: `${prefix}-${options.otherwise}` }, this.keyChanged);
+    }
+    return result as Record<B, Stream<K, V>> & Record<string, Stream<K, V> | undefined>;
+  }
+
+  /** Interleaves this stream with others of the same types. */
+  merge(...others: Stream<K, V>[]): Stream<K, V> {
+    const changed = this.keyChanged || others.some((s) => s.keyChanged);
+    return this.op('merge', { kind: 'merge' }, undefined, changed, [this.node, ...others.map((s) => s.node)]);
+  }
+
+  /**
+   * Writes the stream to `<applicationId>-<name>-repartition`, partitioned by the current key, and reads it back
+   * in a new sub-topology: records with equal keys then meet in the same task.
+   */
+  repartition(options: RepartitionOptions<K, V> = {}): Stream<K, V> {
+    if (options.partitions !== undefined && (!Number.isInteger(options.partitions) || options.partitions < 1)) {
+      throw new TopologyError(`repartition partitions must be a positive integer (got ${String(options.partitions)})`);
+    }
+    const node = this.graph.add({
+      type: 'repartition',
+      id: this.graph.nextId(),
+      name: this.graph.claimName(options.name, 'repartition'),
+      parents: [this.node],
+      children: [],
+      keySerde: (options.key ?? json<K>()) as Serde<unknown>,
+      valueSerde: (options.value ?? json<V>()) as Serde<unknown>,
+      partitions: options.partitions,
+    });
+    return new Stream<K, V>(this.graph, node, false);
+  }
+
+  /** Writes every record to `topic` with the given serdes. */
+  to(topic: string, options: SinkOptions<K, V>): void {
+    if (topic.trim() === '') throw new TopologyError('to() needs a topic name');
+    this.graph.add({
+      type: 'sink',
+      id: this.graph.nextId(),
+      name: this.graph.claimName(options.name, 'sink'),
+      parents: [this.node],
+      children: [],
+      topic,
+      keySerde: options.key as Serde<unknown>,
+      valueSerde: options.value as Serde<unknown>,
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import type { GraphNode } from '../dsl/graph.ts';
+import type { OperatorDescription, TopicDescription, TopologyDescription } from './description.ts';
+import { transactionalIdFor } from './names.ts';
+import type { Plan } from './plan.ts';
+import type { ResolvedPartitions } from './partitions.ts';
+
+function kindOf(node: GraphNode): string {
+  switch (node.type) {
+    case 'source':
+      return 'source';
+    case 'sink':
+      return 'sink';
+    case 'repartition':
+      return 'repartition';
+    case 'operator':
+      return node.spec.kind === 'stateful' ? node.spec.operator.type : node.spec.kind;
+  }
+}
+
+/** The plan as JSON for `sluice describe` and /topology; partition counts when known. */
+export function describePlan(plan: Plan, partitions?: ResolvedPartitions): TopologyDescription {
+  const topics: TopicDescription[] = [];
+  const count = (topic: string) => partitions?.topics.get(topic) ?? null;
+  for (const t of plan.sourceTopics) topics.push({ name: t, role: 'source', partitions: count(t), internal: false, config: {} });
+  const lateTopics = new Set(plan.subtopologies.flatMap((s) => s.lateTopics));
+  for (const t of plan.sinkTopics) {
+    topics.push({ name: t, role: lateTopics.has(t) ? 'late' : 'sink', partitions: count(t), internal: false, config: {} });
+  }
+  for (const t of plan.internalTopics) {
+    topics.push({ name: t.name, role: t.role, partitions: count(t.name), internal: true, config: t.config });
+  }
+  const transactionalIds: string[] = [];
+  const subtopologies = plan.subtopologies.map((sub) => {
+    const n = partitions?.subtopologies.get(sub.id) ?? null;
+    if (n !== null) for (let p = 0; p < n; p++) transactionalIds.push(transactionalIdFor(plan.applicationId, sub.id, p));
+    else transactionalIds.push(`${transactionalIdFor(plan.applicationId, sub.id, 0).replace(/_0$/, '')}_<partition>`);
+    const operators: OperatorDescription[] = sub.nodes.map((node) => ({
+      name: node.name,
+      kind: kindOf(node),
+      children: node.children.map((c) => c.name),
+    }));
+    // A repartition node writing into another sub-topology appears in its writer as a sink of that topic.
+    for (const node of sub.nodes) {
+      for (const child of node.children) {
+        if (child.type === 'repartition' && !sub.nodes.includes(child)) {
+          operators.push({ name: `${child.name}-sink`, kind: 'repartition-sink', children: [] });
+        }
+      }
+    }
+    return {
+      id: sub.id,
+      sourceTopics: sub.sourceTopics,
+      sinkTopics: sub.sinkTopics,
+      partitions: n,
+      operators,
+      stores: sub.stores.map((s) => s.name),
+    };
+  });
+  return { applicationId: plan.applicationId, subtopologies, topics, transactionalIds };
+}
+
+/** Human-readable form of a description for the terminal. */
+export function formatDescription(d: TopologyDescription): string {
+  const lines: string[] = [`application ${d.applicationId}`];
+  for (const sub of d.subtopologies) {
+    lines.push('', `sub-topology ${sub.id}  (${sub.partitions ?? '?'} tasks)`);
+    lines.push(`  reads  ${sub.sourceTopics.join(', ')}`);
+    for (const op of sub.operators) lines.push(`  ${op.kind.padEnd(18)} ${op.name}${op.children.length > 0 ? ` -> ${op.children.join(', ')}` : ''}`);
+    if (sub.stores.length > 0) lines.push(`  stores ${sub.stores.join(', ')}`);
+    lines.push(`  writes ${sub.sinkTopics.join(', ') || '(nothing)'}`);
+  }
+  lines.push('', 'topics');
+  for (const t of d.topics) {
+    const cfg = Object.entries(t.config).map(([k, v]) => `${k}=${v}`).join(' ');
+    lines.push(`  ${t.role.padEnd(11)} ${t.name}  partitions=${t.partitions ?? '?'}${t.internal ? '  (created by sluice)' : ''}${cfg ? `  ${cfg}` : ''}`);
+  }
+  lines.push('', 'transactional ids', ...d.transactionalIds.map((id) => `  ${id}`));
+  return lines.join('\n');
+}

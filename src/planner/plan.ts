@@ -1,0 +1,197 @@
+import { TopologyError } from '../errors/index.ts';
+import type { GraphNode, RepartitionNode, SourceNode, StoreSpec } from '../dsl/graph.ts';
+import type { Topology } from '../dsl/define-topology.ts';
+import { internalTopicName, transactionalIdFor } from './names.ts';
+
+/**
+ * One independently scheduled piece of the topology: the nodes reachable from its sources without crossing
+ * a repartition topic. One task runs it per partition of its (co-partitioned) source topics.
+ */
+export interface Subtopology {
+  readonly id: number;
+  /** User source topics and repartition topics this sub-topology reads. */
+  readonly sourceTopics: readonly string[];
+  /** Entry nodes, one per source topic (a repartition topic's reader is the repartition node itself). */
+  readonly entries: readonly PlanEntry[];
+  /** Nodes of this sub-topology in graph order (parents before children). */
+  readonly nodes: readonly GraphNode[];
+  readonly stores: readonly StoreSpec[];
+  readonly sinkTopics: readonly string[];
+  /** Late topics of its windowed operators. */
+  readonly lateTopics: readonly string[];
+}
+
+/** Where records of one topic enter a sub-topology. */
+export type PlanEntry =
+  | { readonly kind: 'source'; readonly topic: string; readonly node: SourceNode }
+  | { readonly kind: 'repartition'; readonly topic: string; readonly node: RepartitionNode };
+
+export interface InternalTopic {
+  readonly name: string;
+  readonly role: 'repartition' | 'changelog' | 'dlq';
+  /** How its partition count is decided. */
+  readonly partitions: { readonly fixed: number } | { readonly sameAsSubtopology: number } | { readonly maxOfSubtopology: number };
+  readonly config: Readonly<Record<string, string>>;
+}
+
+export interface Plan {
+  readonly applicationId: string;
+  readonly subtopologies: readonly Subtopology[];
+  readonly internalTopics: readonly InternalTopic[];
+  /** User topics read (not internal). */
+  readonly sourceTopics: readonly string[];
+  /** User topics written: sinks and late topics. */
+  readonly sinkTopics: readonly string[];
+  readonly dlqTopic: string | null;
+  /** repartition node id → its topic name. */
+  readonly repartitionTopics: ReadonlyMap<number, string>;
+  /** store name → its changelog topic. */
+  readonly changelogTopics: ReadonlyMap<string, string>;
+  /** Sub-topology id that reads each topic. */
+  readonly readerOf: ReadonlyMap<string, number>;
+}
+
+export { transactionalIdFor };
+
+/** Splits the graph at repartition topics into sub-topologies and lists every topic the application needs. */
+export function plan(topology: Topology): Plan {
+  const { applicationId } = topology.options;
+  const nodes = topology.graph.nodes;
+  // Union-find over nodes; edges out of a repartition node are cut (its children start a new sub-topology,
+  // the repartition node itself belongs to the downstream side as its entry).
+  const parent = nodes.map((_, i) => i);
+  const find = (i: number): number => {
+    let root = i;
+    while (parent[root] !== root) root = parent[root] as number;
+    while (parent[i] !== root) {
+      const next = parent[i] as number;
+      parent[i] = root;
+      i = next;
+    }
+    return root;
+  };
+  const union = (a: number, b: number) => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  };
+  for (const node of nodes) {
+    if (node.type === 'repartition') continue;
+    for (const p of node.parents) union(p.id, node.id);
+  }
+  // A repartition node is the entry of its children's group; group it with them.
+  for (const node of nodes) {
+    if (node.type !== 'repartition') continue;
+    for (const child of node.children) union(node.id, child.id);
+  }
+
+  const groups = new Map<number, GraphNode[]>();
+  for (const node of nodes) {
+    const root = find(node.id);
+    const list = groups.get(root) ?? [];
+    list.push(node);
+    groups.set(root, list);
+  }
+
+  const repartitionTopics = new Map<number, string>();
+  const changelogTopics = new Map<string, string>();
+  const readerOf = new Map<string, number>();
+  const subtopologies: Subtopology[] = [];
+  const internalTopics: InternalTopic[] = [];
+  const storeNames = new Set<string>();
+  const sourceTopics = new Set<string>();
+  const sinkTopics = new Set<string>();
+
+  for (const node of nodes) {
+    if (node.type === 'repartition') repartitionTopics.set(node.id, internalTopicName(applicationId, node.name, 'repartition'));
+  }
+
+  const ordered = [...groups.values()].sort((a, b) => (a[0]?.id ?? 0) - (b[0]?.id ?? 0));
+  for (const group of ordered) {
+    const id = subtopologies.length;
+    const entries: PlanEntry[] = [];
+    const stores: StoreSpec[] = [];
+    const sinks = new Set<string>();
+    const lateTopics = new Set<string>();
+    for (const node of group) {
+      if (node.type === 'source') {
+        for (const topic of node.topics) {
+          if (readerOf.has(topic)) throw new TopologyError(`topic "${topic}" is read by two stream() calls; read it once and reuse the stream`);
+          readerOf.set(topic, id);
+          sourceTopics.add(topic);
+          entries.push({ kind: 'source', topic, node });
+        }
+      } else if (node.type === 'repartition') {
+        const topic = repartitionTopics.get(node.id) as string;
+        readerOf.set(topic, id);
+        entries.push({ kind: 'repartition', topic, node });
+      } else if (node.type === 'sink') {
+        sinks.add(node.topic);
+        sinkTopics.add(node.topic);
+      } else if (node.spec.kind === 'stateful') {
+        for (const store of node.spec.operator.stores) {
+          if (storeNames.has(store.name)) throw new TopologyError(`state store "${store.name}" is defined twice; give the operators distinct names`);
+          storeNames.add(store.name);
+          stores.push(store);
+          const topic = internalTopicName(applicationId, store.name, 'changelog');
+          changelogTopics.set(store.name, topic);
+          internalTopics.push({
+            name: topic,
+            role: 'changelog',
+            partitions: { sameAsSubtopology: id },
+            config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': '600000' },
+          });
+        }
+        if (node.spec.operator.lateTopic !== undefined) {
+          lateTopics.add(node.spec.operator.lateTopic);
+          sinkTopics.add(node.spec.operator.lateTopic);
+        }
+      }
+    }
+    subtopologies.push({
+      id,
+      sourceTopics: entries.map((e) => e.topic),
+      entries,
+      nodes: group,
+      stores,
+      sinkTopics: [...sinks],
+      lateTopics: [...lateTopics],
+    });
+  }
+
+  // The sub-topology writing each repartition topic is the one holding the repartition node's parents.
+  for (const [nodeId, topic] of repartitionTopics) {
+    const node = nodes[nodeId] as RepartitionNode;
+    const writer = node.parents[0];
+    if (writer === undefined) continue;
+    const writerSub = subtopologies.find((s) => s.nodes.includes(writer));
+    if (writerSub === undefined) continue;
+    (writerSub.sinkTopics as string[]).push(topic);
+    internalTopics.unshift({
+      name: topic,
+      role: 'repartition',
+      partitions: node.partitions !== undefined ? { fixed: node.partitions } : { maxOfSubtopology: writerSub.id },
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * 24 * 3600 * 1000) },
+    });
+  }
+
+  const needsDlq = topology.options.onError === 'dead-letter';
+  const dlqTopic = needsDlq ? `${applicationId}-dlq` : null;
+  if (dlqTopic !== null) internalTopics.push({ name: dlqTopic, role: 'dlq', partitions: { fixed: 1 }, config: {} });
+
+  for (const topic of sinkTopics) {
+    if (readerOf.has(topic)) throw new TopologyError(`topic "${topic}" is both read and written by this topology; use repartition() instead of a loop through a user topic`);
+  }
+
+  return {
+    applicationId,
+    subtopologies,
+    internalTopics,
+    sourceTopics: [...sourceTopics],
+    sinkTopics: [...sinkTopics],
+    dlqTopic,
+    repartitionTopics,
+    changelogTopics,
+    readerOf,
+  };
+}

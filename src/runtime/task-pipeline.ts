@@ -1,0 +1,236 @@
+import type { GraphNode, StatefulOperatorSpec, TimestampExtractor } from '../dsl/graph.ts';
+import { DeserializationError, ProcessingError, ProductionError, SluiceError, TopologyError, type ErrorContext } from '../errors/index.ts';
+import type { ConsumedRecord, OutputRecord } from '../kafka/types.ts';
+import type { Plan, Subtopology } from '../planner/plan.ts';
+import type { Serde, SerdeContext } from '../serde/serde.ts';
+import type { StateStore } from '../state/state-store.ts';
+import { createStatelessProcessor } from './operators/stateless.ts';
+import type { LateRecord, Processor, ProcessorContext, RecordMetadata } from './processor.ts';
+
+/** What a pipeline needs from its task. */
+export interface PipelineEnvironment {
+  readonly taskId: string;
+  readonly partition: number;
+  /** Pending output of the current transaction; sinks append here. */
+  readonly output: OutputRecord[];
+  readonly stores: ReadonlyMap<string, StateStore>;
+  watermarkMs(): number;
+  reportLate(record: LateRecord): void;
+  /** Builds the processor of a stateful operator (aggregations, windows). */
+  createStateful(spec: StatefulOperatorSpec, nodeName: string): Processor;
+}
+
+interface Entry {
+  readonly keySerde: Serde<unknown>;
+  readonly valueSerde: Serde<unknown>;
+  readonly keyContext: SerdeContext;
+  readonly valueContext: SerdeContext;
+  readonly timestamp: TimestampExtractor<unknown, unknown> | undefined;
+  readonly children: Processor[];
+}
+
+/** Mutable coordinates of the record in flight; one object per pipeline, updated per record. */
+class CurrentRecord implements RecordMetadata {
+  topic = '';
+  partition = 0;
+  offset = '';
+  timestampMs = 0;
+}
+
+class NodeContext implements ProcessorContext {
+  readonly children: Processor[] = [];
+  inWatermark = false;
+  constructor(
+    private readonly env: PipelineEnvironment,
+    private readonly current: CurrentRecord,
+  ) {}
+  get taskId(): string {
+    return this.env.taskId;
+  }
+  get partition(): number {
+    return this.env.partition;
+  }
+  get record(): RecordMetadata | undefined {
+    return this.inWatermark ? undefined : this.current;
+  }
+  watermarkMs(): number {
+    return this.env.watermarkMs();
+  }
+  forward(key: unknown, value: unknown, timestampMs: number): void {
+    const children = this.children;
+    for (let i = 0; i < children.length; i++) (children[i] as Processor).process(key, value, timestampMs);
+  }
+  getStore<S extends StateStore>(name: string): S {
+    const store = this.env.stores.get(name);
+    if (store === undefined) throw new TopologyError(`state store "${name}" is not registered in task ${this.env.taskId}`);
+    return store as S;
+  }
+  reportLate(record: LateRecord): void {
+    this.env.reportLate(record);
+  }
+}
+
+/** Serializes and appends to the pending output. */
+class SinkProcessor implements Processor {
+  private readonly keyContext: SerdeContext;
+  private readonly valueContext: SerdeContext;
+  constructor(
+    private readonly topic: string,
+    private readonly keySerde: Serde<unknown>,
+    private readonly valueSerde: Serde<unknown>,
+    private readonly output: OutputRecord[],
+  ) {
+    this.keyContext = { topic, isKey: true };
+    this.valueContext = { topic, isKey: false };
+  }
+  init(): void {}
+  process(key: unknown, value: unknown, timestampMs: number): void {
+    let k: Buffer | null;
+    let v: Buffer | null;
+    try {
+      k = this.keySerde.serialize(key, this.keyContext);
+      v = this.valueSerde.serialize(value, this.valueContext);
+    } catch (cause) {
+      throw new ProductionError(`could not serialize a record for topic "${this.topic}" with ${this.keySerde.name}/${this.valueSerde.name}: ${(cause as Error).message}`, {
+        cause,
+        context: { topic: this.topic },
+      });
+    }
+    this.output.push({ topic: this.topic, key: k, value: v, timestampMs });
+  }
+}
+
+/**
+ * The operators of one sub-topology instantiated for one task: deserialize → timestamp → operators →
+ * sinks. Synchronous; the task wraps it with error handling, watermarks and commits.
+ */
+export class TaskPipeline {
+  private readonly entries = new Map<string, Entry>();
+  private readonly processors: Processor[] = [];
+  private readonly contexts: NodeContext[] = [];
+  private readonly current = new CurrentRecord();
+
+  constructor(plan: Plan, subtopology: Subtopology, private readonly env: PipelineEnvironment) {
+    this.current.partition = env.partition;
+    const byNode = new Map<GraphNode, { processor: Processor; context: NodeContext }>();
+    const ensure = (node: GraphNode): { processor: Processor; context: NodeContext } => {
+      let built = byNode.get(node);
+      if (built !== undefined) return built;
+      const context = new NodeContext(env, this.current);
+      let processor: Processor;
+      if (node.type === 'sink') processor = new SinkProcessor(node.topic, node.keySerde, node.valueSerde, env.output);
+      else if (node.type === 'repartition' && !subtopology.nodes.includes(node)) {
+        processor = new SinkProcessor(plan.repartitionTopics.get(node.id) as string, node.keySerde, node.valueSerde, env.output);
+      } else if (node.type === 'operator') {
+        processor = node.spec.kind === 'stateful' ? env.createStateful(node.spec.operator, node.name) : createStatelessProcessor(node.spec);
+      } else {
+        processor = { init() {}, process: (k, v, t) => context.forward(k, v, t) };
+      }
+      built = { processor, context };
+      byNode.set(node, built);
+      this.processors.push(processor);
+      this.contexts.push(context);
+      // Children of a repartition node that is a sink here belong to another sub-topology.
+      const writesAway = node.type === 'repartition' && !subtopology.nodes.includes(node);
+      if (!writesAway && node.type !== 'sink') {
+        for (const child of node.children) context.children.push(ensure(child).processor);
+      }
+      return built;
+    };
+    for (const entry of subtopology.entries) {
+      const node = entry.node;
+      const children = node.children.map((c) => ensure(c).processor);
+      this.entries.set(entry.topic, {
+        keySerde: node.keySerde,
+        valueSerde: node.valueSerde,
+        keyContext: { topic: entry.topic, isKey: true },
+        valueContext: { topic: entry.topic, isKey: false },
+        timestamp: entry.kind === 'source' ? entry.node.timestamp : undefined,
+        children,
+      });
+    }
+    for (let i = 0; i < this.processors.length; i++) (this.processors[i] as Processor).init(this.contexts[i] as NodeContext);
+  }
+
+  /** Serdes of each input topic, for `prepare` before a batch. */
+  inputSerdes(topic: string): { key: Serde<unknown>; value: Serde<unknown> } | undefined {
+    const entry = this.entries.get(topic);
+    return entry === undefined ? undefined : { key: entry.keySerde, value: entry.valueSerde };
+  }
+
+  /**
+   * Runs one record through the operators and returns its event time. Throws DeserializationError,
+   * ProcessingError or ProductionError (with the record's coordinates) for the task's error policy.
+   */
+  process(topic: string, record: ConsumedRecord): number {
+    const entry = this.entries.get(topic);
+    if (entry === undefined) throw new TopologyError(`task ${this.env.taskId} does not read topic "${topic}"`);
+    const current = this.current;
+    current.topic = topic;
+    current.offset = record.offset;
+    current.timestampMs = record.timestampMs;
+    let key: unknown;
+    let value: unknown;
+    try {
+      key = entry.keySerde.deserialize(record.key, entry.keyContext);
+      value = entry.valueSerde.deserialize(record.value, entry.valueContext);
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      throw new DeserializationError(message, { cause, context: this.coordinates() });
+    }
+    let timestampMs = record.timestampMs;
+    try {
+      if (entry.timestamp !== undefined) timestampMs = entry.timestamp(value, key, record.timestampMs);
+    } catch (cause) {
+      throw new ProcessingError(`the timestamp extractor threw: ${(cause as Error).message}`, { cause, context: this.coordinates() });
+    }
+    if (!Number.isFinite(timestampMs)) {
+      throw new ProcessingError(`the timestamp extractor returned ${String(timestampMs)} (expected epoch milliseconds)`, { context: this.coordinates() });
+    }
+    current.timestampMs = timestampMs;
+    try {
+      const children = entry.children;
+      for (let i = 0; i < children.length; i++) (children[i] as Processor).process(key, value, timestampMs);
+    } catch (cause) {
+      if (cause instanceof SluiceError && !(cause instanceof TopologyError)) {
+        throw cause.context.offset === undefined ? rewrap(cause, this.coordinates()) : cause;
+      }
+      throw new ProcessingError(`an operator threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, context: this.coordinates() });
+    }
+    return timestampMs;
+  }
+
+  /** Lets windowed operators close windows up to `watermarkMs`. */
+  advanceWatermark(watermarkMs: number): void {
+    for (let i = 0; i < this.processors.length; i++) {
+      const processor = this.processors[i] as Processor;
+      if (processor.onWatermark === undefined) continue;
+      const context = this.contexts[i] as NodeContext;
+      context.inWatermark = true;
+      try {
+        processor.onWatermark(watermarkMs);
+      } finally {
+        context.inWatermark = false;
+      }
+    }
+  }
+
+  /** Coordinates of the record in flight (valid during process()). */
+  currentRecord(): RecordMetadata {
+    return this.current;
+  }
+
+  close(): void {
+    for (const p of this.processors) p.close?.();
+  }
+
+  private coordinates(): ErrorContext {
+    const c = this.current;
+    return { topic: c.topic, partition: c.partition, offset: c.offset, taskId: this.env.taskId };
+  }
+}
+
+function rewrap(error: SluiceError, context: ErrorContext): SluiceError {
+  const Ctor = error.constructor as new (message: string, options: { cause?: unknown; context?: object }) => SluiceError;
+  return new Ctor(error.message, { cause: error.cause, context: { ...error.context, ...context } });
+}

@@ -1,0 +1,194 @@
+import { SluiceError } from '../errors/index.ts';
+import type { InputBatch, OutputRecord, TopicPartitionOffset } from '../kafka/types.ts';
+import type { StateStore } from '../state/state-store.ts';
+import { NO_WATERMARK } from './processor.ts';
+import type { RecordErrorHandler } from './record-error-handler.ts';
+import type { TaskStatus } from './status.ts';
+import { TaskLifecycle } from './task-state.ts';
+import type { TaskPipeline } from './task-pipeline.ts';
+import { RateMeter } from './rate-meter.ts';
+
+/** The watermark rules a task needs (implemented in time/watermark-tracker.ts). */
+export interface TaskWatermark {
+  observe(input: string, eventTimeMs: number): void;
+  advanceIdle(nowMs: number): unknown;
+  current(): number;
+  restoreTo(watermarkMs: number): void;
+}
+
+/** What one commit of a task carries. */
+export interface CommitPayload {
+  readonly records: readonly OutputRecord[];
+  readonly offsets: readonly TopicPartitionOffset[];
+}
+
+/**
+ * One (sub-topology, partition): processes its input partitions in offset order, buffers output until the
+ * next commit, and tracks how far it got. Synchronous; I/O (commits, restore) is driven by the Application.
+ */
+export class Task {
+  readonly lifecycle: TaskLifecycle;
+  /** Next offset to process per input topic (effects of earlier records are committed or pending). */
+  private readonly positions = new Map<string, string>();
+  /** Next offset per input topic as of the last successful commit. */
+  private readonly committed = new Map<string, string>();
+  private dirty = false;
+  private lastWatermarkMs = NO_WATERMARK;
+  lastCommitAtMs: number;
+  lastCommitDurationMs: number | null = null;
+  readonly recordsIn = new RateMeter();
+  readonly recordsOut = new RateMeter();
+  lateRecords = 0;
+  droppedRecords = 0;
+  restoreProgress = 1;
+  consumerLag: number | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly subtopology: number,
+    readonly partition: number,
+    readonly inputTopics: readonly string[],
+    readonly pipeline: TaskPipeline,
+    readonly watermark: TaskWatermark,
+    readonly stores: ReadonlyMap<string, StateStore>,
+    private readonly errors: RecordErrorHandler,
+    nowMs: number,
+    /** Output of the transaction in progress (the pipeline's sinks append here). */
+    readonly output: OutputRecord[],
+  ) {
+    this.lifecycle = new TaskLifecycle(id);
+    this.lastCommitAtMs = nowMs;
+  }
+
+  get state() {
+    return this.lifecycle.state;
+  }
+
+  /** The next offset this task will process in `topic`, or undefined before its first record there. */
+  position(topic: string): string | undefined {
+    return this.positions.get(topic);
+  }
+
+  /** The next offset in `topic` as of the last commit. */
+  committedPosition(topic: string): string | undefined {
+    return this.committed.get(topic);
+  }
+
+  /** Sets where processing resumes (from the group's committed offset, at creation). */
+  setCommittedPosition(topic: string, offset: string): void {
+    this.positions.set(topic, offset);
+    this.committed.set(topic, offset);
+  }
+
+  /**
+   * Runs a batch. Records below the task's position were already processed (a re-delivery after a
+   * rebalance or seek) and are skipped. Throws RecordFailedError under onError 'fail'.
+   */
+  processBatch(batch: InputBatch, nowMs: number): number {
+    const topic = batch.topic;
+    const records = batch.records;
+    const from = this.positions.get(topic);
+    const fromBig = from === undefined ? -1n : BigInt(from);
+    let processed = 0;
+    let last: string | undefined;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as (typeof records)[number];
+      if (fromBig >= 0n && BigInt(record.offset) < fromBig) continue;
+      const mark = this.output.length;
+      try {
+        const eventTimeMs = this.pipeline.process(topic, record);
+        this.watermark.observe(topic, eventTimeMs);
+      } catch (error) {
+        this.output.length = mark;
+        if (!(error instanceof SluiceError)) throw error;
+        this.droppedRecords++;
+        this.errors.handle(error, topic, batch.partition, record, this.output);
+      }
+      last = record.offset;
+      processed++;
+    }
+    if (last !== undefined) {
+      this.positions.set(topic, (BigInt(last) + 1n).toString());
+      this.dirty = true;
+    }
+    if (batch.highWatermark !== null && last !== undefined) {
+      this.consumerLag = Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
+    }
+    this.recordsIn.add(processed, nowMs);
+    this.watermark.advanceIdle(nowMs);
+    this.fireWatermark();
+    return processed;
+  }
+
+  /** Lets idle inputs advance time with the wall clock; closes windows when the watermark moves. */
+  tick(nowMs: number): void {
+    this.watermark.advanceIdle(nowMs);
+    this.fireWatermark();
+  }
+
+  private fireWatermark(): void {
+    const wm = this.watermark.current();
+    if (wm > this.lastWatermarkMs) {
+      this.lastWatermarkMs = wm;
+      const before = this.output.length;
+      this.pipeline.advanceWatermark(wm);
+      if (this.output.length !== before) this.dirty = true;
+    }
+  }
+
+  /** Whether there is output, state or progress not yet committed. */
+  hasPendingWork(): boolean {
+    if (this.dirty || this.output.length > 0) return true;
+    for (const store of this.stores.values()) if (store.hasChanges()) return true;
+    return false;
+  }
+
+  /** Output plus the offsets to commit with it. The caller appends changelog records before sending. */
+  pendingOffsets(): TopicPartitionOffset[] {
+    const offsets: TopicPartitionOffset[] = [];
+    for (const [topic, offset] of this.positions) offsets.push({ topic, partition: this.partition, offset });
+    return offsets;
+  }
+
+  /** After a successful commit. */
+  markCommitted(nowMs: number, durationMs: number): void {
+    this.recordsOut.add(this.output.length, nowMs);
+    this.output.length = 0;
+    for (const [topic, offset] of this.positions) this.committed.set(topic, offset);
+    this.dirty = false;
+    this.lastCommitAtMs = nowMs;
+    this.lastCommitDurationMs = durationMs;
+  }
+
+  /**
+   * Drops everything since the last commit: output, progress and (by clearing) state, which the caller must
+   * then restore from the changelog. Returns the positions to seek the consumer back to.
+   */
+  rollBack(): TopicPartitionOffset[] {
+    this.output.length = 0;
+    this.positions.clear();
+    for (const [topic, offset] of this.committed) this.positions.set(topic, offset);
+    this.dirty = false;
+    for (const store of this.stores.values()) store.clear();
+    return this.pendingOffsets();
+  }
+
+  status(nowMs: number): TaskStatus {
+    const wm = this.watermark.current();
+    return {
+      id: this.id,
+      subtopology: this.subtopology,
+      partition: this.partition,
+      state: this.lifecycle.state,
+      restoreProgress: this.restoreProgress,
+      watermarkMs: wm === NO_WATERMARK ? null : wm,
+      consumerLag: this.consumerLag,
+      recordsInPerSec: this.recordsIn.perSecond(nowMs),
+      recordsOutPerSec: this.recordsOut.perSecond(nowMs),
+      lateRecords: this.lateRecords,
+      droppedRecords: this.droppedRecords,
+      lastCommitDurationMs: this.lastCommitDurationMs,
+      stores: [...this.stores.values()].map((s) => ({ name: s.name, entries: s.size() })),
+    };
+  }
+}

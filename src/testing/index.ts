@@ -1,0 +1,2 @@
+export { TopologyTestDriver, TestInput, type TestRecord, type TestDriverOptions, type PipeOptions } from './test-driver.ts';
+export { partitionForKey } from './murmur2.ts';

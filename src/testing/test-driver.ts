@@ -1,0 +1,218 @@
+import type { Topology } from '../dsl/define-topology.ts';
+import type { StatefulOperatorSpec } from '../dsl/graph.ts';
+import { TopologyError } from '../errors/index.ts';
+import type { ConsumedRecord, OutputRecord, RecordHeaders } from '../kafka/types.ts';
+import { taskIdFor } from '../planner/names.ts';
+import { plan as planTopology, type Plan } from '../planner/plan.ts';
+import { createStatefulProcessor, createStores } from '../runtime/operators/stateful.ts';
+import type { LateRecord } from '../runtime/processor.ts';
+import { RecordErrorHandler } from '../runtime/record-error-handler.ts';
+import { Task } from '../runtime/task.ts';
+import { TaskPipeline } from '../runtime/task-pipeline.ts';
+import { createWatermark } from '../runtime/watermark.ts';
+import type { Serde } from '../serde/serde.ts';
+import { partitionForKey } from './murmur2.ts';
+
+/** A record as a test reads it from an output topic. */
+export interface TestRecord<K, V> {
+  readonly key: K;
+  readonly value: V;
+  readonly timestampMs: number;
+  readonly partition: number;
+  readonly headers: RecordHeaders;
+}
+
+export interface TestDriverOptions {
+  /** Partitions of every topic (sources, repartition, changelog). Default 1. */
+  readonly partitions?: number;
+  /** Wall-clock start (ms) for idleness; advance it with `advanceWallClock`. Default 0. */
+  readonly wallClockMs?: number;
+}
+
+export interface PipeOptions {
+  readonly timestampMs?: number;
+  readonly headers?: RecordHeaders;
+  /** Force a partition; default: chosen from the key bytes like the Java client. */
+  readonly partition?: number;
+}
+
+/** Feeds one input topic: values go through the topology's source serdes, as on a real topic. */
+export class TestInput<K, V> {
+  constructor(
+    private readonly driver: TopologyTestDriver,
+    private readonly topic: string,
+    private readonly keySerde: Serde<K>,
+    private readonly valueSerde: Serde<V>,
+  ) {}
+
+  pipe(key: K, value: V, options: PipeOptions = {}): void {
+    const k = this.keySerde.serialize(key, { topic: this.topic, isKey: true });
+    const v = this.valueSerde.serialize(value, { topic: this.topic, isKey: false });
+    this.driver.pipeRaw(this.topic, k, v, options);
+  }
+
+  /** Pipes raw bytes, e.g. a malformed payload. */
+  pipeRaw(key: Buffer | null, value: Buffer | null, options: PipeOptions = {}): void {
+    this.driver.pipeRaw(this.topic, key, value, options);
+  }
+}
+
+interface DriverTask {
+  readonly task: Task;
+}
+
+/**
+ * Runs a topology in memory, synchronously, with no broker: pipe records into source topics, read what each
+ * output topic received. Repartition topics, changelogs, the dead-letter and late topics are simulated with
+ * the same partitioning as Kafka; each piped record is processed and "committed" before `pipe` returns.
+ */
+export class TopologyTestDriver {
+  readonly plan: Plan;
+  private readonly partitions: number;
+  private wallClockMs: number;
+  private readonly tasks = new Map<string, DriverTask>();
+  private readonly topics = new Map<string, OutputRecord[]>();
+  private readonly offsets = new Map<string, bigint>();
+  private readonly readPositions = new Map<string, number>();
+
+  constructor(topology: Topology, options: TestDriverOptions = {}) {
+    this.plan = planTopology(topology);
+    this.partitions = options.partitions ?? 1;
+    this.wallClockMs = options.wallClockMs ?? 0;
+    for (const sub of this.plan.subtopologies) {
+      for (let partition = 0; partition < this.partitions; partition++) {
+        const id = taskIdFor(sub.id, partition);
+        const output: OutputRecord[] = [];
+        const stores = createStores(sub.stores);
+        let task: Task | undefined;
+        const lateTopics = new Map<string, string>();
+        const pipeline = new TaskPipeline(this.plan, sub, {
+          taskId: id,
+          partition,
+          output,
+          stores,
+          watermarkMs: () => task?.watermark.current() ?? Number.MIN_SAFE_INTEGER,
+          reportLate: (late: LateRecord) => {
+            (task as Task).lateRecords++;
+            const lateTopic = lateTopics.get(late.operator);
+            if (lateTopic === undefined) return;
+            output.push({
+              topic: lateTopic,
+              key: late.key === null || late.key === undefined ? null : Buffer.from(JSON.stringify(late.key)),
+              value: late.value === null || late.value === undefined ? null : Buffer.from(JSON.stringify(late.value)),
+              timestampMs: late.timestampMs,
+              headers: { 'sluice.late.window.start': String(late.windowStartMs), 'sluice.late.window.end': String(late.windowEndMs), 'sluice.late.watermark': String(late.watermarkMs) },
+            });
+          },
+          createStateful: (spec: StatefulOperatorSpec, name: string) => {
+            if (spec.lateTopic !== undefined) lateTopics.set(name, spec.lateTopic);
+            return createStatefulProcessor(spec, name);
+          },
+        });
+        const errors = new RecordErrorHandler(topology.options.onError, this.plan.dlqTopic, id, undefined, { warn: () => {} });
+        task = new Task(id, sub.id, partition, sub.sourceTopics, pipeline, createWatermark(topology.options, sub.sourceTopics, this.wallClockMs), stores, errors, this.wallClockMs, output);
+        task.lifecycle.transitionTo('restoring');
+        task.lifecycle.transitionTo('running');
+        this.tasks.set(id, { task });
+      }
+    }
+  }
+
+  /** A typed handle on a source topic. */
+  input<K, V>(topic: string): TestInput<K, V> {
+    const entry = this.plan.subtopologies.flatMap((s) => s.entries).find((e) => e.topic === topic && e.kind === 'source');
+    if (entry === undefined) throw new TopologyError(`the topology does not read topic "${topic}" (it reads ${this.plan.sourceTopics.join(', ')})`);
+    return new TestInput<K, V>(this, topic, entry.node.keySerde as Serde<K>, entry.node.valueSerde as Serde<V>);
+  }
+
+  /** @internal */
+  pipeRaw(topic: string, key: Buffer | null, value: Buffer | null, options: PipeOptions): void {
+    const partition = options.partition ?? (key === null ? 0 : partitionForKey(key, this.partitions));
+    this.deliver(topic, partition, key, value, options.timestampMs ?? this.wallClockMs, options.headers ?? {});
+  }
+
+  private deliver(topic: string, partition: number, key: Buffer | null, value: Buffer | null, timestampMs: number, headers: RecordHeaders): void {
+    const sub = this.plan.readerOf.get(topic);
+    if (sub === undefined) throw new TopologyError(`no sub-topology reads topic "${topic}"`);
+    const { task } = this.tasks.get(taskIdFor(sub, partition)) as DriverTask;
+    const offsetKey = `${topic}/${partition}`;
+    const offset = this.offsets.get(offsetKey) ?? 0n;
+    this.offsets.set(offsetKey, offset + 1n);
+    const record: ConsumedRecord = { key, value, timestampMs, offset: offset.toString(), headers };
+    task.processBatch({ topic, partition, records: [record], highWatermark: null }, this.wallClockMs);
+    this.flush(task);
+  }
+
+  /** Moves a task's output to the simulated topics, feeding repartition topics back in. */
+  private flush(task: Task): void {
+    for (const store of task.stores.values()) {
+      const topic = this.plan.changelogTopics.get(store.name) as string;
+      for (const change of store.drainChanges()) task.output.push({ topic, partition: task.partition, key: change.key, value: change.value, timestampMs: this.wallClockMs });
+    }
+    const records = task.output.splice(0, task.output.length);
+    task.markCommitted(this.wallClockMs, 0);
+    for (const record of records) {
+      const partition = record.partition ?? (record.key === null ? 0 : partitionForKey(record.key, this.partitions));
+      if (this.plan.readerOf.has(record.topic)) {
+        this.deliver(record.topic, partition, record.key, record.value, record.timestampMs, record.headers ?? {});
+        continue;
+      }
+      const log = this.topics.get(record.topic) ?? [];
+      log.push({ ...record, partition });
+      this.topics.set(record.topic, log);
+    }
+  }
+
+  /** Advances the wall clock: idle inputs may then move the watermark and close windows. */
+  advanceWallClock(ms: number): void {
+    this.wallClockMs += ms;
+    for (const { task } of this.tasks.values()) {
+      task.tick(this.wallClockMs);
+      this.flush(task);
+    }
+  }
+
+  /**
+   * Records written to `topic` since the last read, decoded with the topology's serdes for that sink (or
+   * the serdes you pass, e.g. for the dead-letter topic).
+   */
+  readOutput<K, V>(topic: string, serdes?: { key: Serde<K>; value: Serde<V> }): TestRecord<K, V>[] {
+    const log = this.topics.get(topic) ?? [];
+    const from = this.readPositions.get(topic) ?? 0;
+    this.readPositions.set(topic, log.length);
+    const sink = this.sinkSerdes(topic);
+    const keySerde = (serdes?.key ?? sink?.key) as Serde<K> | undefined;
+    const valueSerde = (serdes?.value ?? sink?.value) as Serde<V> | undefined;
+    return log.slice(from).map((r) => ({
+      key: keySerde === undefined ? (r.key as K) : keySerde.deserialize(r.key, { topic, isKey: true }),
+      value: valueSerde === undefined ? (r.value as V) : valueSerde.deserialize(r.value, { topic, isKey: false }),
+      timestampMs: r.timestampMs,
+      partition: r.partition ?? 0,
+      headers: r.headers ?? {},
+    }));
+  }
+
+  /** Raw records of any topic (sinks, changelogs, the dead-letter topic), without consuming them. */
+  rawOutput(topic: string): readonly OutputRecord[] {
+    return this.topics.get(topic) ?? [];
+  }
+
+  /** Current watermark of a task, e.g. `driver.watermark('0_0')`. */
+  watermark(taskId: string): number {
+    return (this.tasks.get(taskId) as DriverTask | undefined)?.task.watermark.current() ?? Number.MIN_SAFE_INTEGER;
+  }
+
+  /** Late records counted per task. */
+  lateRecords(): number {
+    let n = 0;
+    for (const { task } of this.tasks.values()) n += task.lateRecords;
+    return n;
+  }
+
+  private sinkSerdes(topic: string): { key: Serde<unknown>; value: Serde<unknown> } | undefined {
+    for (const sub of this.plan.subtopologies) {
+      for (const node of sub.nodes) if (node.type === 'sink' && node.topic === topic) return { key: node.keySerde, value: node.valueSerde };
+    }
+    return undefined;
+  }
+}
