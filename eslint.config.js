@@ -23,6 +23,6 @@ export default tseslint.config(
   },
   {
     files: ['bin/**/*.js', 'docker/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' } },
   },
 );

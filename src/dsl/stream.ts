@@ -2,6 +2,7 @@ import { TopologyError } from '../errors/index.ts';
 import type { Serde } from '../serde/serde.ts';
 import { json } from '../serde/builtin.ts';
 import type { GraphNode, OperatorSpec, TopologyGraph } from './graph.ts';
+import { GroupedStream, type GroupOptions } from './grouped-stream.ts';
 
 export interface KeyValue<K, V> {
   key: K;
@@ -134,6 +135,20 @@ export class Stream<K, V> {
       partitions: options.partitions,
     });
     return new Stream<K, V>(this.graph, node, false);
+  }
+
+  /**
+   * Groups by the current key for aggregation. When an upstream operator changed the key, records first go
+   * through a repartition topic (named after `options.name`, JSON serdes unless given) so equal keys meet.
+   */
+  groupByKey(options: GroupOptions<K, V> = {}): GroupedStream<K, V> {
+    const source = this.keyChanged ? this.repartition({ ...options, ...(options.name !== undefined ? { name: options.name } : {}) }) : this;
+    return new GroupedStream<K, V>(this.graph, source.node);
+  }
+
+  /** Groups by a new key; always through a repartition topic. */
+  groupBy<K2>(fn: (key: K, value: V) => K2, options: GroupOptions<K2, V> = {}): GroupedStream<K2, V> {
+    return this.selectKey(fn).groupByKey(options);
   }
 
   /** Writes every record to `topic` with the given serdes. */

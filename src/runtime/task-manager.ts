@@ -146,15 +146,16 @@ export class TaskManager {
     await committer.open();
     const stores: Map<string, StateStore> = createStores(subtopology.stores);
     const output: import('../kafka/types.ts').OutputRecord[] = [];
-    let task: Task | undefined;
+    const watermark = createWatermark(topology.options, subtopology.sourceTopics, Date.now());
+    const holder: { task?: Task } = {};
     const lateTopicOf = new Map<string, string>();
     const pipeline = new TaskPipeline(plan, subtopology, {
       taskId: id,
       partition,
       output,
       stores,
-      watermarkMs: () => task?.watermark.current() ?? Number.MIN_SAFE_INTEGER,
-      reportLate: (late) => this.reportLate(task as Task, late, lateTopicOf.get(late.operator)),
+      watermarkMs: () => watermark.current(),
+      reportLate: (late) => this.reportLate(holder.task as Task, late, lateTopicOf.get(late.operator)),
       createStateful: (spec: StatefulOperatorSpec, nodeName: string) => {
         if (spec.lateTopic !== undefined) lateTopicOf.set(nodeName, spec.lateTopic);
         return createStatefulProcessor(spec, nodeName);
@@ -163,7 +164,8 @@ export class TaskManager {
     const errors = new RecordErrorHandler(topology.options.onError, plan.dlqTopic, id, metrics, {
       warn: (fields, message) => void this.recordLog.warn(`${id}:${String(fields.code)}`, fields, message),
     });
-    task = new Task(id, subtopology.id, partition, subtopology.sourceTopics, pipeline, createWatermark(topology.options, subtopology.sourceTopics, Date.now()), stores, errors, Date.now(), output);
+    const task = new Task(id, subtopology.id, partition, subtopology.sourceTopics, pipeline, watermark, stores, errors, Date.now(), output);
+    holder.task = task;
     const managed: ManagedTask = { task, committer, subtopology, persistedWatermarkMs: Number.MIN_SAFE_INTEGER, consecutiveFailures: 0 };
     this.tasks.set(id, managed);
     // 2. Read where to resume, after the fence, so a zombie's last commit is visible.
@@ -177,7 +179,7 @@ export class TaskManager {
     await this.restore(managed, heartbeat);
     task.lifecycle.transitionTo('running');
     this.seekToPositions(task);
-    logger.info({ task: id, positions: Object.fromEntries(subtopology.sourceTopics.map((t) => [t, task?.position(t) ?? 'start'])) }, 'task running');
+    logger.info({ task: id, positions: Object.fromEntries(subtopology.sourceTopics.map((t) => [t, task.position(t) ?? 'start'])) }, 'task running');
   }
 
   private async restore(managed: ManagedTask, heartbeat: () => Promise<void>): Promise<void> {

@@ -82,3 +82,22 @@ export function long(): Serde<number> {
     },
   };
 }
+
+/**
+ * Keys of windowed results: JSON `{"key":<key>,"startMs":<ms>,"endMs":<ms>}` (end exclusive). The grouping
+ * key must be JSON-serializable (strings and numbers are).
+ */
+export function windowed<K>(): Serde<{ readonly key: K; readonly startMs: number; readonly endMs: number }> {
+  return {
+    name: 'windowed-json',
+    serialize: (w) => Buffer.from(JSON.stringify({ key: w.key, startMs: w.startMs, endMs: w.endMs }), 'utf8'),
+    deserialize(data: Buffer | null, context: SerdeContext) {
+      if (data === null) throw new DeserializationError(`${where(context)} is null (expected a windowed key)`);
+      const parsed = JSON.parse(data.toString('utf8')) as { key: K; startMs: number; endMs: number };
+      if (typeof parsed?.startMs !== 'number' || typeof parsed.endMs !== 'number') {
+        throw new DeserializationError(`${where(context)} is not a windowed key (expected {"key","startMs","endMs"})`);
+      }
+      return parsed;
+    },
+  };
+}

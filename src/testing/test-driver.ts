@@ -84,16 +84,17 @@ export class TopologyTestDriver {
         const id = taskIdFor(sub.id, partition);
         const output: OutputRecord[] = [];
         const stores = createStores(sub.stores);
-        let task: Task | undefined;
+        const watermark = createWatermark(topology.options, sub.sourceTopics, this.wallClockMs);
+        const holder: { task?: Task } = {};
         const lateTopics = new Map<string, string>();
         const pipeline = new TaskPipeline(this.plan, sub, {
           taskId: id,
           partition,
           output,
           stores,
-          watermarkMs: () => task?.watermark.current() ?? Number.MIN_SAFE_INTEGER,
+          watermarkMs: () => watermark.current(),
           reportLate: (late: LateRecord) => {
-            (task as Task).lateRecords++;
+            (holder.task as Task).lateRecords++;
             const lateTopic = lateTopics.get(late.operator);
             if (lateTopic === undefined) return;
             output.push({
@@ -110,7 +111,8 @@ export class TopologyTestDriver {
           },
         });
         const errors = new RecordErrorHandler(topology.options.onError, this.plan.dlqTopic, id, undefined, { warn: () => {} });
-        task = new Task(id, sub.id, partition, sub.sourceTopics, pipeline, createWatermark(topology.options, sub.sourceTopics, this.wallClockMs), stores, errors, this.wallClockMs, output);
+        const task = new Task(id, sub.id, partition, sub.sourceTopics, pipeline, watermark, stores, errors, this.wallClockMs, output);
+        holder.task = task;
         task.lifecycle.transitionTo('restoring');
         task.lifecycle.transitionTo('running');
         this.tasks.set(id, { task });

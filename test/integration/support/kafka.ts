@@ -1,0 +1,96 @@
+/** Test-side Kafka helpers: create topics, produce inputs, read outputs read_committed, as a user would. */
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { inject } from 'vitest';
+
+export const brokers = (): string => inject('kafkaBrokers');
+
+export function kafka(): Kafka {
+  return new Kafka({ clientId: `sluice-test-${randomUUID().slice(0, 6)}`, brokers: brokers().split(','), logLevel: logLevel.NOTHING });
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function createTopics(topics: { name: string; partitions: number }[]): Promise<void> {
+  const admin = kafka().admin();
+  await admin.connect();
+  await admin.createTopics({ topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions })), waitForLeaders: true });
+  await admin.disconnect();
+}
+
+export interface Message {
+  key: string | Buffer | null;
+  value: string | Buffer | null;
+  partition?: number;
+  timestamp?: number;
+  headers?: IHeaders;
+}
+
+export async function produce(topic: string, messages: Message[], batchSize = 2000): Promise<void> {
+  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (let i = 0; i < messages.length; i += batchSize) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: messages.slice(i, i + batchSize).map((m) => ({
+        key: m.key,
+        value: m.value,
+        ...(m.partition !== undefined ? { partition: m.partition } : {}),
+        ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}),
+        ...(m.headers !== undefined ? { headers: m.headers } : {}),
+      })),
+    });
+  }
+  await producer.disconnect();
+}
+
+export interface ReadRecord {
+  key: string | null;
+  value: string | null;
+  partition: number;
+  offset: string;
+  timestamp: number;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads a whole topic read_committed (aborted transactions never show) until `expected` records arrived and
+ * nothing new came for `quietMs`, or `timeoutMs` passed.
+ */
+export async function readTopic(topic: string, options: { expected?: number; timeoutMs?: number; quietMs?: number; readUncommitted?: boolean } = {}): Promise<ReadRecord[]> {
+  const { expected = 0, timeoutMs = 60_000, quietMs = 1500 } = options;
+  const consumer = kafka().consumer({ groupId: uniqueName('reader'), readUncommitted: options.readUncommitted ?? false, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const out: ReadRecord[] = [];
+  let lastAt = Date.now();
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
+        out.push({ key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, partition: batch.partition, offset: m.offset, timestamp: Number(m.timestamp), headers });
+      }
+      if (batch.messages.length > 0) lastAt = Date.now();
+    },
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (out.length >= expected && Date.now() - lastAt >= quietMs) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await consumer.disconnect();
+  return out;
+}
+
+/** Records in the topic as the broker counts them (end offsets; includes aborted records and markers). */
+export async function endOffsets(topic: string): Promise<number> {
+  const admin = kafka().admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  return offsets.reduce((s, o) => s + Number(o.high), 0);
+}
