@@ -1,0 +1,36 @@
+/**
+ * A kafkajs Cluster (connection pool + metadata) configured exactly like the client's own producers and
+ * consumers, for the partition reader, which needs a plain Fetch without a consumer group: kafkajs has no
+ * assign() API. kafkajs keeps its cluster factory behind a private symbol of the Kafka object; kafkajs 2.2.4 is
+ * the last release, so this internal is frozen (test/unit/kafka/internal-cluster.test.ts checks it).
+ */
+import type { Cluster, Kafka } from 'kafkajs';
+import { KafkaError } from '../../errors/index.ts';
+
+const CREATE_CLUSTER = 'private:Kafka:createCluster';
+const READ_COMMITTED = 1;
+const METADATA_MAX_AGE_MS = 300_000;
+
+interface ClusterFactoryOptions {
+  readonly metadataMaxAge: number;
+  readonly allowAutoTopicCreation: boolean;
+  readonly maxInFlightRequests: number | null;
+  readonly instrumentationEmitter: null;
+  readonly isolationLevel: number;
+}
+
+export function createInternalCluster(kafka: Kafka): Cluster {
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === CREATE_CLUSTER);
+  const factory: unknown = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
+  if (typeof factory !== 'function') {
+    throw new KafkaError(`kafkajs internals changed: no "${CREATE_CLUSTER}" factory on the Kafka object (the partition reader needs it)`);
+  }
+  const options: ClusterFactoryOptions = {
+    metadataMaxAge: METADATA_MAX_AGE_MS,
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: null,
+    instrumentationEmitter: null,
+    isolationLevel: READ_COMMITTED,
+  };
+  return (factory as (options: ClusterFactoryOptions) => Cluster)(options);
+}

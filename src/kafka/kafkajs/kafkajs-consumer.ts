@@ -1,0 +1,281 @@
+/**
+ * GroupConsumer on a kafkajs consumer: read_committed, never auto-committing, one partition batch at a time.
+ *
+ * - Assignment: kafkajs has no rebalance listener; its GROUP_JOIN event fires synchronously inside every
+ *   successful join + sync, with the member's new assignment, before any fetch of the new generation. kafkajs
+ *   does not expose the group's generation id, so `Assignment.generationId` counts this consumer's joins
+ *   (1, 2, 3, ...): monotonic per consumer, not the broker's number.
+ * - Positions: with autoCommit and auto-resolve off, kafkajs fetches the next batch from the last *resolved*
+ *   offset. A batch is resolved (through its control records) only when `onBatch` returned normally and the
+ *   batch is still current: no seek of that partition and no new join since it was fetched.
+ * - Errors thrown by `onBatch` stop the consumer without kafkajs's retry (which would redeliver a half-processed
+ *   batch) and without its restart; `onCrash` listeners get the handler's own error. Crashes kafkajs restarts
+ *   itself (retriable broker errors) are logged, not reported: the restart joins again and fires onAssignment.
+ */
+import kafkajs, { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
+import { KafkaError } from '../../errors/index.ts';
+import type { KafkaLogger } from '../logger.ts';
+import type {
+  Assignment,
+  BatchControls,
+  GroupConsumer,
+  GroupConsumerOptions,
+  InputBatch,
+  TopicPartition,
+  TopicPartitionOffset,
+} from '../types.ts';
+import { copartitionedAssigner } from './copartitioned-assigner.ts';
+import { describeError, toKafkaError } from './errors.ts';
+import { toConsumedRecords } from './records.ts';
+
+type ConsumerState = 'created' | 'connected' | 'running' | 'stopping' | 'stopped' | 'crashed';
+
+// kafkajs is CommonJS and spreads its error classes into module.exports: Node's ESM loader cannot see them as
+// named exports, only on the default (module.exports) object.
+const { KafkaJSNonRetriableError } = kafkajs;
+
+const TRANSITIONS: Record<ConsumerState, readonly ConsumerState[]> = {
+  created: ['connected', 'stopping'],
+  connected: ['running', 'stopping'],
+  running: ['stopping', 'crashed'],
+  stopping: ['stopped'],
+  stopped: [],
+  crashed: ['stopping'],
+};
+
+/** Retries for the fetch loop and group calls before kafkajs gives up (it may then restart, see above). */
+const CONSUMER_RETRY = { initialRetryTime: 100, maxRetryTime: 5_000, retries: 8 } as const;
+
+export class KafkajsConsumer implements GroupConsumer {
+  private readonly consumer: Consumer;
+  private state: ConsumerState = 'created';
+  private joins = 0;
+  private readonly assignmentListeners: ((assignment: Assignment) => void)[] = [];
+  private readonly crashListeners: ((error: Error) => void)[] = [];
+  /** Partitions paused through this object, re-applied after kafkajs restarts its group session. */
+  private readonly paused = new Map<string, Set<number>>();
+  /** Set when onBatch threw: the consumer stops and reports this error, without retry or restart. */
+  private handlerError: Error | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: GroupConsumerOptions,
+    private readonly logger: KafkaLogger,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      partitionAssigners: [copartitionedAssigner],
+      sessionTimeout: options.sessionTimeoutMs,
+      rebalanceTimeout: options.rebalanceTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      maxWaitTimeInMs: options.maxWaitMs,
+      allowAutoTopicCreation: false,
+      readUncommitted: false,
+      retry: { ...CONSUMER_RETRY, restartOnFailure: async () => this.handlerError === undefined },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event.payload.memberId, event.payload.memberAssignment));
+    this.consumer.on(this.consumer.events.CRASH, (event) => this.onKafkajsCrash(event.payload.error, event.payload.restart));
+  }
+
+  private transitionTo(next: ConsumerState): void {
+    if (!TRANSITIONS[this.state].includes(next)) {
+      throw new KafkaError(`consumer of group ${this.options.groupId}: cannot go from ${this.state} to ${next}`);
+    }
+    this.state = next;
+  }
+
+  async connect(): Promise<void> {
+    this.transitionTo('connected');
+    try {
+      await this.consumer.connect();
+    } catch (error) {
+      throw toKafkaError(error, `connecting the consumer of group ${this.options.groupId}`);
+    }
+  }
+
+  async run(onBatch: (batch: InputBatch, controls: BatchControls) => Promise<void>): Promise<void> {
+    this.transitionTo('running');
+    const what = `starting the consumer of group ${this.options.groupId} on ${this.options.topics.join(', ')}`;
+    try {
+      await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => this.eachBatch(payload, onBatch),
+      });
+    } catch (error) {
+      throw toKafkaError(error, what);
+    }
+  }
+
+  private async eachBatch(
+    payload: EachBatchPayload,
+    onBatch: (batch: InputBatch, controls: BatchControls) => Promise<void>,
+  ): Promise<void> {
+    const { batch } = payload;
+    // kafkajs already skips batches left empty by read_committed filtering (and resolves past them).
+    if (batch.messages.length === 0) return;
+    const joinsAtFetch = this.joins;
+    let heartbeatError: unknown;
+    const isCurrent = () => this.joins === joinsAtFetch && payload.isRunning() && !payload.isStale();
+    const controls: BatchControls = {
+      // Never throws: a failed heartbeat (rebalance, expired session) makes isRunning() false, and the error is
+      // handed back to kafkajs once onBatch returns, so kafkajs rejoins the group as usual.
+      heartbeat: async () => {
+        if (heartbeatError !== undefined) return;
+        try {
+          await payload.heartbeat();
+        } catch (error) {
+          heartbeatError = error;
+          this.logger.info({ groupId: this.options.groupId, err: describeError(error) }, 'heartbeat failed during a batch; the batch is stale');
+        }
+      },
+      isRunning: () => heartbeatError === undefined && this.state === 'running' && isCurrent(),
+    };
+    const input: InputBatch = {
+      topic: batch.topic,
+      partition: batch.partition,
+      records: toConsumedRecords(batch.messages),
+      highWatermark: batch.highWatermark ?? null,
+    };
+    try {
+      await onBatch(input, controls);
+    } catch (error) {
+      this.handlerError = error instanceof Error ? error : new Error(String(error));
+      throw new KafkaJSNonRetriableError(`the batch handler failed on ${batch.topic}/${batch.partition}: ${this.handlerError.message}`);
+    }
+    if (heartbeatError !== undefined) throw heartbeatError;
+    if (isCurrent()) payload.resolveOffset(batch.lastOffset());
+  }
+
+  private onGroupJoin(memberId: string, memberAssignment: Record<string, number[]>): void {
+    this.joins += 1;
+    const partitions: TopicPartition[] = [];
+    for (const topic of Object.keys(memberAssignment).sort()) {
+      for (const partition of [...(memberAssignment[topic] ?? [])].sort((a, b) => a - b)) partitions.push({ topic, partition });
+    }
+    // kafkajs keeps pauses across rejoins of one session but forgets them when it restarts after a crash.
+    for (const [topic, paused] of this.paused) {
+      if (paused.size > 0) this.consumer.pause([{ topic, partitions: [...paused] }]);
+    }
+    const assignment: Assignment = { generationId: this.joins, memberId, partitions };
+    for (const listener of this.assignmentListeners) {
+      try {
+        listener(assignment);
+      } catch (error) {
+        // An exception here would land inside kafkajs's join and crash it with a confusing error.
+        this.logger.error({ groupId: this.options.groupId, err: error }, 'an assignment listener threw');
+        this.reportCrash(error instanceof Error ? error : new Error(String(error)));
+        void this.consumer.stop().catch(() => undefined);
+      }
+    }
+  }
+
+  private onKafkajsCrash(error: Error, restart: boolean): void {
+    if (restart) {
+      this.logger.warn({ groupId: this.options.groupId, err: describeError(error) }, 'the consumer crashed; kafkajs restarts it');
+      return;
+    }
+    this.reportCrash(this.handlerError ?? toKafkaError(error, `the consumer of group ${this.options.groupId}`));
+  }
+
+  private reportCrash(error: Error): void {
+    if (this.state !== 'running') return;
+    this.transitionTo('crashed');
+    for (const listener of this.crashListeners) {
+      try {
+        listener(error);
+      } catch (listenerError) {
+        this.logger.error({ groupId: this.options.groupId, err: listenerError }, 'a crash listener threw');
+      }
+    }
+  }
+
+  onAssignment(listener: (assignment: Assignment) => void): void {
+    this.assignmentListeners.push(listener);
+  }
+
+  onCrash(listener: (error: Error) => void): void {
+    this.crashListeners.push(listener);
+  }
+
+  seek(position: TopicPartitionOffset): void {
+    try {
+      this.consumer.seek({ topic: position.topic, partition: position.partition, offset: position.offset });
+    } catch (error) {
+      throw toKafkaError(error, `seeking ${position.topic}/${position.partition} to ${position.offset}`, position);
+    }
+  }
+
+  /** Pauses fetching of these partitions until `resume`, across rejoins; allowed before `run` too. */
+  pause(partitions: readonly TopicPartition[]): void {
+    const byTopic = groupByTopic(partitions);
+    for (const [topic, numbers] of byTopic) {
+      const paused = this.paused.get(topic) ?? new Set<number>();
+      for (const partition of numbers) paused.add(partition);
+      this.paused.set(topic, paused);
+    }
+    this.applyToKafkajs('pause', byTopic);
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    const byTopic = groupByTopic(partitions);
+    for (const [topic, numbers] of byTopic) {
+      const paused = this.paused.get(topic);
+      for (const partition of numbers) paused?.delete(partition);
+    }
+    this.applyToKafkajs('resume', byTopic);
+  }
+
+  /**
+   * kafkajs keeps pause state in its group session, which exists from `run` on (and not while it restarts after
+   * a crash). Without one, `this.paused` alone is the truth and the next join applies it.
+   */
+  private applyToKafkajs(action: 'pause' | 'resume', byTopic: Map<string, number[]>): void {
+    if (this.state !== 'running' || this.joins === 0) return;
+    const topicPartitions = [...byTopic].map(([topic, numbers]) => ({ topic, partitions: numbers }));
+    try {
+      if (action === 'pause') this.consumer.pause(topicPartitions);
+      else this.consumer.resume(topicPartitions);
+    } catch (error) {
+      this.logger.debug({ groupId: this.options.groupId, err: describeError(error) }, `${action} deferred to the next group join`);
+    }
+  }
+
+  async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    // kafkajs silently skips the commit when its fetch loop is not running; say so instead.
+    if (this.state !== 'running') {
+      throw new KafkaError(`cannot commit offsets of group ${this.options.groupId}: the consumer is ${this.state}`);
+    }
+    try {
+      await this.consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+    } catch (error) {
+      throw toKafkaError(error, `committing offsets of group ${this.options.groupId}`);
+    }
+  }
+
+  /** Stops fetching (waiting for the batch in flight), sends LeaveGroup so the group rebalances at once, closes. */
+  async disconnect(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.transitionTo('stopping');
+    try {
+      await this.consumer.disconnect();
+    } catch (error) {
+      throw toKafkaError(error, `disconnecting the consumer of group ${this.options.groupId}`);
+    } finally {
+      this.transitionTo('stopped');
+    }
+  }
+}
+
+function groupByTopic(partitions: readonly TopicPartition[]): Map<string, number[]> {
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) {
+    const numbers = byTopic.get(topic);
+    if (numbers === undefined) byTopic.set(topic, [partition]);
+    else numbers.push(partition);
+  }
+  return byTopic;
+}

@@ -1,0 +1,148 @@
+/**
+ * PartitionReader on plain read_committed Fetch requests to the partition leader: no consumer group is joined
+ * or left behind, and each response (up to MAX_FETCH_BYTES) is handed to `onRecords` as one array.
+ *
+ * Termination does not wait for a record at toOffset - 1: the range may end in control markers or aborted
+ * records, which read_committed never returns. The reader keeps its own position = the offset after the last
+ * record batch returned (markers and aborted batches included) and stops when
+ *   - position >= toOffset, or
+ *   - a response held no batch at all while the last stable offset (LSO) is >= toOffset: nothing readable is left
+ *     below toOffset (offsets without batches, e.g. removed by compaction, are skipped this way).
+ * While position is at or past the LSO (an open transaction below toOffset), fetches wait on the broker (up to
+ * WAIT_FOR_DATA_MS each) until the transaction ends. Otherwise fetches do not wait (minBytes 0).
+ */
+import type { Broker, Cluster, Kafka } from 'kafkajs';
+import type { ConsumedRecord, PartitionReader } from '../types.ts';
+import { describeError, hasErrorType, isRetriable, toKafkaError } from './errors.ts';
+import { createInternalCluster } from './internal-cluster.ts';
+import { collectCommittedRecords, type AbortedTransaction, type FetchedMessage } from './read-committed-filter.ts';
+import type { KafkaLogger } from '../logger.ts';
+
+/** Bytes per Fetch (and per partition). The broker caps a response at its fetch.max.bytes (55 MiB by default). */
+export const MAX_FETCH_BYTES = 16 * 1024 * 1024;
+const WAIT_FOR_DATA_MS = 500;
+const READ_COMMITTED = 1;
+const FETCH_ATTEMPTS = 6;
+const RETRY_BACKOFF_MS = 100;
+
+interface FetchedPartition {
+  readonly partition: number;
+  readonly highWatermark: string;
+  readonly lastStableOffset: string;
+  readonly abortedTransactions?: readonly AbortedTransaction[];
+  readonly messages: readonly FetchedMessage[];
+}
+
+interface FetchResponse {
+  readonly responses: readonly { readonly topicName: string; readonly partitions: readonly FetchedPartition[] }[];
+}
+
+interface ReadRange {
+  topic: string;
+  partition: number;
+  fromOffset: string;
+  toOffset: string;
+}
+
+export class KafkajsPartitionReader implements PartitionReader {
+  private cluster: Cluster | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly logger: KafkaLogger,
+  ) {}
+
+  async read(range: ReadRange, onRecords: (records: readonly ConsumedRecord[]) => void | Promise<void>): Promise<void> {
+    const { topic, partition } = range;
+    const toOffset = BigInt(range.toOffset);
+    let position = BigInt(range.fromOffset);
+    if (position >= toOffset) return;
+    const cluster = await this.clusterFor(topic, partition);
+    let lastStableOffset: bigint | undefined;
+    while (position < toOffset) {
+      const wait = lastStableOffset !== undefined && position >= lastStableOffset;
+      const fetched = await this.fetch(cluster, topic, partition, position, wait);
+      const lso = BigInt(fetched.lastStableOffset);
+      lastStableOffset = lso >= 0n ? lso : BigInt(fetched.highWatermark);
+      if (fetched.messages.length === 0) {
+        // No batch at or after `position` below the LSO: everything up to the LSO is done.
+        if (lastStableOffset > position) position = lastStableOffset;
+        continue;
+      }
+      const records: ConsumedRecord[] = [];
+      position = collectCommittedRecords(fetched.messages, fetched.abortedTransactions, position, toOffset, records);
+      if (records.length > 0) await onRecords(records);
+    }
+  }
+
+  private async clusterFor(topic: string, partition: number): Promise<Cluster> {
+    for (let attempt = 1; ; attempt++) {
+      const cluster = this.cluster ?? createInternalCluster(this.kafka);
+      this.cluster = cluster;
+      try {
+        await cluster.connect();
+        await cluster.addTargetTopic(topic);
+        return cluster;
+      } catch (error) {
+        // A topic this cluster read before may have been deleted since; its metadata refresh fails for good.
+        if (attempt === 1 && hasErrorType(error, 'UNKNOWN_TOPIC_OR_PARTITION')) {
+          await this.disconnect();
+          continue;
+        }
+        throw toKafkaError(error, `reading ${topic}/${partition}`, { topic, partition });
+      }
+    }
+  }
+
+  private async fetch(cluster: Cluster, topic: string, partition: number, position: bigint, wait: boolean): Promise<FetchedPartition> {
+    const fetchOffset = position.toString();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const broker = await leaderOf(cluster, topic, partition);
+        const response: FetchResponse = await broker.fetch({
+          isolationLevel: READ_COMMITTED,
+          maxWaitTime: wait ? WAIT_FOR_DATA_MS : 0,
+          minBytes: wait ? 1 : 0,
+          maxBytes: MAX_FETCH_BYTES,
+          topics: [{ topic, partitions: [{ partition, fetchOffset, maxBytes: MAX_FETCH_BYTES }] }],
+        });
+        const fetched = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
+        if (fetched === undefined) throw new Error(`the fetch response has no data for ${topic}/${partition}`);
+        return fetched;
+      } catch (error) {
+        const what = `reading ${topic}/${partition} at offset ${fetchOffset}`;
+        if (attempt >= FETCH_ATTEMPTS || !isRetriable(error)) {
+          throw toKafkaError(error, what, { topic, partition, offset: fetchOffset });
+        }
+        this.logger.debug({ topic, partition, offset: fetchOffset, attempt, err: describeError(error) }, `${what} failed; retrying`);
+        await sleep(RETRY_BACKOFF_MS * 2 ** (attempt - 1));
+        await cluster.refreshMetadata().catch(() => undefined);
+      }
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    const cluster = this.cluster;
+    this.cluster = undefined;
+    if (cluster === undefined) return;
+    try {
+      await cluster.disconnect();
+    } catch (error) {
+      throw toKafkaError(error, 'disconnecting the partition reader');
+    }
+  }
+}
+
+async function leaderOf(cluster: Cluster, topic: string, partition: number): Promise<Broker> {
+  await cluster.refreshMetadataIfNecessary();
+  const leaders = cluster.findLeaderForPartitions(topic, [partition]);
+  const nodeId = Object.keys(leaders)[0];
+  if (nodeId === undefined) {
+    throw Object.assign(new Error(`no leader known for ${topic}/${partition}`), { retriable: true });
+  }
+  return cluster.findBroker({ nodeId });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,188 @@
+/**
+ * TransactionalProducer on kafkajs.
+ *
+ *   disconnected ──connect──▶ ready ──begin──▶ in-transaction ──commit/abort ok──▶ ready
+ *        ▲                      ▲                    │ any failure
+ *        │                      │ reset              ▼
+ *        └──disconnect── (any)  └──────────── needs-reset ◀── connect/reset failed
+ *                                                    │ broker says fenced (any step)
+ *                                                    ▼
+ *                                                  fenced ──connect──▶ ready
+ *
+ * - connect() initialises the transactional id (InitProducerId), which bumps its epoch and so fences any older
+ *   producer with the same id and aborts its open transaction. kafkajs does this lazily on the first
+ *   `transaction()`, not in `connect()`, so connect() opens and drops an empty transaction (no request for the
+ *   transaction itself: kafkajs sends EndTxn only when partitions or offsets were added).
+ * - Recovery: after a failed send, sendOffsets, commit or abort the kafkajs producer is never reused. kafkajs's
+ *   transaction state machine stays in COMMITTING/ABORTING after a failed EndTxn and then refuses every new
+ *   transaction, so the next begin() (or the abort() of the failed transaction, whichever comes first)
+ *   disconnects it and initialises a fresh one with the same transactional id; that initialisation also makes
+ *   the coordinator abort whatever the failed transaction left open.
+ * - Fencing is final for this object until connect() is called again: begin() throws TaskMigratedError and never
+ *   re-initialises on its own, which would fence the new owner in turn.
+ * - The kafkajs producer is created with idempotent: false on purpose: kafkajs makes transactional sends
+ *   idempotent regardless (the transaction's sender always uses the transactional producer id and sequence
+ *   numbers); the flag would only add a second, unused InitProducerId at connect and a warning about bounded
+ *   retries. Retries are bounded (with a 50 ms first backoff, which also covers CONCURRENT_TRANSACTIONS right
+ *   after a commit) so a send fails in bounded time and the task can abort.
+ */
+import type { Kafka, Producer as KafkajsProducer, Transaction as KafkajsTx } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/index.ts';
+import type { KafkaLogger } from '../logger.ts';
+import type { Transaction, TransactionalProducer, TransactionalProducerOptions } from '../types.ts';
+import { describeError, toProducerError } from './errors.ts';
+import { KafkajsTransaction, type TransactionOwner } from './kafkajs-transaction.ts';
+
+type ProducerState = 'disconnected' | 'ready' | 'in-transaction' | 'needs-reset' | 'fenced';
+
+const TRANSITIONS: Record<ProducerState, readonly ProducerState[]> = {
+  disconnected: ['ready', 'needs-reset', 'fenced', 'disconnected'],
+  ready: ['in-transaction', 'ready', 'needs-reset', 'fenced', 'disconnected'],
+  'in-transaction': ['ready', 'needs-reset', 'fenced', 'disconnected'],
+  'needs-reset': ['ready', 'needs-reset', 'fenced', 'disconnected'],
+  fenced: ['ready', 'needs-reset', 'fenced', 'disconnected'],
+};
+
+const TRANSACTIONAL_RETRY = { initialRetryTime: 50, maxRetryTime: 2_000, retries: 8 } as const;
+
+export class KafkajsTransactionalProducer implements TransactionalProducer {
+  readonly transactionalId: string;
+  private state: ProducerState = 'disconnected';
+  private producer: KafkajsProducer | undefined;
+  /** Bumped whenever the kafkajs producer is replaced; transactions of an older one are dead. */
+  private incarnation = 0;
+  private current: KafkajsTransaction | undefined;
+  private lastFailure: SluiceError | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: TransactionalProducerOptions,
+    private readonly logger: KafkaLogger,
+  ) {
+    this.transactionalId = options.transactionalId;
+  }
+
+  private transitionTo(next: ProducerState): void {
+    if (!TRANSITIONS[this.state].includes(next)) {
+      throw new KafkaError(`transactional producer ${this.transactionalId}: cannot go from ${this.state} to ${next}`);
+    }
+    this.state = next;
+  }
+
+  /** Initialises the transactional id on a fresh kafkajs producer, fencing older producers with the same id. */
+  async connect(): Promise<void> {
+    await this.reset();
+  }
+
+  async begin(): Promise<Transaction> {
+    switch (this.state) {
+      case 'fenced':
+        throw new TaskMigratedError(`transactional producer ${this.transactionalId} was fenced by a newer one`, {
+          cause: this.lastFailure,
+        });
+      case 'disconnected':
+        throw new KafkaError(`transactional producer ${this.transactionalId} is not connected (call connect() first)`);
+      case 'in-transaction':
+        throw new KafkaError(`transactional producer ${this.transactionalId} already has an open transaction`);
+      case 'needs-reset':
+        await this.reset();
+        break;
+      case 'ready':
+        break;
+    }
+    let tx: KafkajsTx;
+    try {
+      tx = await (this.producer as KafkajsProducer).transaction();
+    } catch (error) {
+      // Should not happen after a successful commit or abort; recover the same way as after a failure.
+      this.logger.warn({ transactionalId: this.transactionalId, err: describeError(error) }, 'kafkajs refused a new transaction; resetting the producer');
+      await this.reset();
+      try {
+        tx = await (this.producer as KafkajsProducer).transaction();
+      } catch (retryError) {
+        const wrapped = toProducerError(retryError, `beginning a transaction of ${this.transactionalId}`);
+        this.markFailed(wrapped);
+        throw wrapped;
+      }
+    }
+    this.transitionTo('in-transaction');
+    this.current = new KafkajsTransaction(this.ownerFor(this.incarnation), tx);
+    return this.current;
+  }
+
+  private ownerFor(incarnation: number): TransactionOwner {
+    const isCurrent = () => incarnation === this.incarnation;
+    return {
+      transactionalId: this.transactionalId,
+      isCurrent,
+      ended: () => {
+        if (isCurrent() && this.state === 'in-transaction') this.transitionTo('ready');
+      },
+      failed: (error) => {
+        if (isCurrent()) this.markFailed(error);
+      },
+      abandon: async () => {
+        if (isCurrent() && this.state !== 'fenced') await this.reset();
+      },
+    };
+  }
+
+  private markFailed(error: SluiceError): void {
+    this.lastFailure = error;
+    this.transitionTo(error instanceof TaskMigratedError ? 'fenced' : 'needs-reset');
+  }
+
+  /** Replaces the kafkajs producer by a fresh, initialised one (state ready), or leaves needs-reset/fenced. */
+  private async reset(): Promise<void> {
+    this.incarnation += 1;
+    this.current = undefined;
+    await this.closeProducer();
+    const producer = this.kafka.producer({
+      transactionalId: this.transactionalId,
+      transactionTimeout: this.options.transactionTimeoutMs,
+      idempotent: false,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: TRANSACTIONAL_RETRY,
+    });
+    try {
+      await producer.connect();
+      const empty = await producer.transaction();
+      await empty.abort();
+    } catch (error) {
+      await producer.disconnect().catch(() => undefined);
+      const wrapped = toProducerError(error, `initialising transactional id ${this.transactionalId}`);
+      this.markFailed(wrapped);
+      throw wrapped;
+    }
+    this.producer = producer;
+    this.transitionTo('ready');
+  }
+
+  private async closeProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer === undefined) return;
+    try {
+      await producer.disconnect();
+    } catch (error) {
+      this.logger.warn({ transactionalId: this.transactionalId, err: describeError(error) }, 'disconnecting a replaced kafkajs producer failed');
+    }
+  }
+
+  /** Aborts an open transaction (best effort: the coordinator aborts it after the transaction timeout anyway). */
+  async disconnect(): Promise<void> {
+    const open = this.state === 'in-transaction' ? this.current : undefined;
+    if (open !== undefined) {
+      await open.abort().catch((error: unknown) => {
+        this.logger.warn({ transactionalId: this.transactionalId, err: describeError(error) }, 'aborting the open transaction on disconnect failed');
+      });
+    }
+    this.incarnation += 1;
+    this.current = undefined;
+    await this.closeProducer();
+    this.transitionTo('disconnected');
+  }
+}

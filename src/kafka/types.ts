@@ -1,0 +1,187 @@
+/**
+ * The Kafka seam. Only src/kafka/ imports a Kafka client; everything else talks to these interfaces, small
+ * enough that a second client could implement them (test/integration/kafka/adapter-conformance.test.ts is the
+ * suite every implementation must pass against a real broker).
+ */
+
+export interface RecordHeaders {
+  readonly [name: string]: Buffer | string | undefined;
+}
+
+/** A record read from Kafka. Timestamps are numbers (ms) converted once at the boundary. */
+export interface ConsumedRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestampMs: number;
+  /** Offsets stay strings: int64 does not fit a JS number in general. */
+  readonly offset: string;
+  readonly headers: RecordHeaders;
+}
+
+/** A contiguous run of records from one partition, in offset order. */
+export interface InputBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly ConsumedRecord[];
+  /** The partition's high watermark when the batch was fetched (for lag); null when unknown. */
+  readonly highWatermark: string | null;
+}
+
+/** A record to write. `partition` is explicit for changelogs; otherwise chosen from the key (murmur2, as the Java client). */
+export interface OutputRecord {
+  readonly topic: string;
+  readonly partition?: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestampMs: number;
+  readonly headers?: RecordHeaders;
+}
+
+export interface TopicPartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to read (last processed + 1). */
+  readonly offset: string;
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** The partitions assigned to this member after a group join; the truth for task creation and closing. */
+export interface Assignment {
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly partitions: readonly TopicPartition[];
+}
+
+export interface BatchControls {
+  /** Keeps the group session alive during long work (restore). */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the batch is stale after a rebalance. */
+  isRunning(): boolean;
+}
+
+export interface GroupConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  /** Longest a fetch waits for data; bounds latency when traffic is light. */
+  readonly maxWaitMs: number;
+  readonly fromBeginning: boolean;
+}
+
+/** A consumer-group member reading read_committed, never auto-committing. */
+export interface GroupConsumer {
+  connect(): Promise<void>;
+  /** Starts the fetch loop; `onBatch` calls are serialized (one partition batch at a time). */
+  run(onBatch: (batch: InputBatch, controls: BatchControls) => Promise<void>): Promise<void>;
+  /** Called synchronously after every successful group join with the new assignment. */
+  onAssignment(listener: (assignment: Assignment) => void): void;
+  /** Called when the consumer crashes (the fetch loop stopped with an error it will not retry). */
+  onCrash(listener: (error: Error) => void): void;
+  /** Next fetch of that partition starts at `offset`. */
+  seek(position: TopicPartitionOffset): void;
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  /** Committed offsets of this group (at-least-once commits and restarts). */
+  commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Stops fetching and leaves the group. */
+  disconnect(): Promise<void>;
+}
+
+/** One open transaction. */
+export interface Transaction {
+  send(records: readonly OutputRecord[]): Promise<void>;
+  sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * A producer with a transactional id. `connect` initialises the id, which fences any older producer (a
+ * zombie) using the same id. After a failed commit or abort the implementation recovers by itself (a new
+ * underlying producer), so `begin` always works again unless the producer was fenced, in which case every
+ * call fails with TaskMigratedError.
+ */
+export interface TransactionalProducer {
+  readonly transactionalId: string;
+  connect(): Promise<void>;
+  begin(): Promise<Transaction>;
+  disconnect(): Promise<void>;
+}
+
+/** An idempotent, non-transactional producer (at-least-once). */
+export interface Producer {
+  connect(): Promise<void>;
+  send(records: readonly OutputRecord[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface TopicInfo {
+  readonly name: string;
+  readonly partitions: number;
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** Earliest available offset. */
+  readonly low: string;
+  /** Next offset to be written (end offset). For read_committed readers use lastStableOffset semantics via readCommittedEnd. */
+  readonly high: string;
+}
+
+export interface Admin {
+  connect(): Promise<void>;
+  /** Topics that exist, with partition counts; missing names are simply absent from the result. */
+  describeTopics(names: readonly string[]): Promise<Map<string, TopicInfo>>;
+  /** Creates topics that do not exist; existing ones are left alone (the caller validates them). */
+  createTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Offsets per partition of a topic. */
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** Committed offsets of a group for a topic: partition → next offset ('-1' when none). */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** A plain consumer assigned to explicit partitions (no group): used to restore changelogs and in tests. */
+export interface PartitionReader {
+  /** Reads `topic`/`partition` from `fromOffset` (inclusive) up to `toOffset` (exclusive), read_committed. */
+  read(
+    position: { topic: string; partition: number; fromOffset: string; toOffset: string },
+    onRecords: (records: readonly ConsumedRecord[]) => void | Promise<void>,
+  ): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaConnection {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly ssl?: { readonly ca?: string } | boolean;
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
+  readonly connectionTimeoutMs?: number;
+}
+
+export interface TransactionalProducerOptions {
+  readonly transactionalId: string;
+  readonly transactionTimeoutMs: number;
+}
+
+/** Entry point of an adapter. */
+export interface KafkaClient {
+  consumer(options: GroupConsumerOptions): GroupConsumer;
+  transactionalProducer(options: TransactionalProducerOptions): TransactionalProducer;
+  producer(): Producer;
+  admin(): Admin;
+  partitionReader(): PartitionReader;
+}
