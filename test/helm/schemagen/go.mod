@@ -1,0 +1,3 @@
+module sluice.dev/test/helm/schemagen
+
+go 1.22
