@@ -51,13 +51,17 @@ export interface TopicPartition {
 
 /** The partitions assigned to this member after a group join; the truth for task creation and closing. */
 export interface Assignment {
+  /**
+   * Increases with every join of this consumer (1, 2, ...). kafkajs does not expose the group's generation id, so
+   * this is not necessarily the broker's number: compare it only with other assignments of the same consumer.
+   */
   readonly generationId: number;
   readonly memberId: string;
   readonly partitions: readonly TopicPartition[];
 }
 
 export interface BatchControls {
-  /** Keeps the group session alive during long work (restore). */
+  /** Keeps the group session alive during long work (restore). Never throws: when it fails, isRunning() turns false. */
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or the batch is stale after a rebalance. */
   isRunning(): boolean;
@@ -136,7 +140,12 @@ export interface PartitionOffsets {
   readonly partition: number;
   /** Earliest available offset. */
   readonly low: string;
-  /** Next offset to be written (end offset). For read_committed readers use lastStableOffset semantics via readCommittedEnd. */
+  /**
+   * The read_committed end: the last stable offset (LSO), i.e. the first offset of the oldest open transaction, or
+   * the high watermark when none is open. Reading [low, high) never waits for an open transaction. Markers count:
+   * high - low is not a record count. Just after a commit returns, high may not include it yet: the commit's
+   * markers are written a moment later.
+   */
   readonly high: string;
 }
 
@@ -156,7 +165,11 @@ export interface Admin {
 
 /** A plain consumer assigned to explicit partitions (no group): used to restore changelogs and in tests. */
 export interface PartitionReader {
-  /** Reads `topic`/`partition` from `fromOffset` (inclusive) up to `toOffset` (exclusive), read_committed. */
+  /**
+   * Reads `topic`/`partition` from `fromOffset` (inclusive) up to `toOffset` (exclusive), read_committed. Ends as
+   * soon as nothing committed is left below `toOffset` (the range may end in markers or aborted records); waits
+   * while an open transaction lies below it, so take `toOffset` from Admin `high`.
+   */
   read(
     position: { topic: string; partition: number; fromOffset: string; toOffset: string },
     onRecords: (records: readonly ConsumedRecord[]) => void | Promise<void>,

@@ -56,11 +56,13 @@ export class TaskManager {
   private readonly restorer: StateRestorer;
   private readonly lateLog: RateLimitedLog;
   private readonly recordLog: RateLimitedLog;
+  private readonly debug: boolean;
 
   constructor(private readonly o: TaskManagerOptions) {
     this.restorer = new StateRestorer(o.client, o.plan, o.metrics, o.logger);
     this.lateLog = new RateLimitedLog(o.logger, { intervalMs: 10_000 });
     this.recordLog = new RateLimitedLog(o.logger, { intervalMs: 10_000 });
+    this.debug = o.logger.isLevelEnabled('debug');
   }
 
   /** Records the assignment of a group join; applied by the next reconcile. Synchronous. */
@@ -122,8 +124,8 @@ export class TaskManager {
     const admin = await this.adminClient();
     for (const topic of managed.task.inputTopics) {
       const committed = (await admin.committedOffsets(this.o.plan.applicationId, topic)).get(managed.task.partition) ?? '-1';
-      const mine = managed.task.committedPosition(topic);
-      if ((mine ?? '-1') !== committed) return false;
+      if (!managed.task.hasCommitted && BigInt(committed) < 0n) continue;
+      if (managed.task.committedPosition(topic) !== committed) return false;
     }
     return true;
   }
@@ -144,7 +146,7 @@ export class TaskManager {
         : new AtLeastOnceCommitter(this.o.sharedProducer as Producer, this.o.consumer);
     // 1. Initialise the producer: fences a zombie still holding this task and completes its open transaction.
     await committer.open();
-    const stores: Map<string, StateStore> = createStores(subtopology.stores);
+    const stores: Map<string, StateStore> = createStores(subtopology);
     const output: import('../kafka/types.ts').OutputRecord[] = [];
     const watermark = createWatermark(topology.options, subtopology.sourceTopics, Date.now());
     const holder: { task?: Task } = {};
@@ -172,7 +174,14 @@ export class TaskManager {
     const admin = await this.adminClient();
     for (const topic of subtopology.sourceTopics) {
       const committed = (await admin.committedOffsets(plan.applicationId, topic)).get(partition) ?? '-1';
-      if (committed !== '-1') task.setCommittedPosition(topic, committed);
+      if (BigInt(committed) >= 0n) {
+        task.setCommittedPosition(topic, committed);
+        continue;
+      }
+      // Nothing committed yet: start at the earliest offset, explicitly, so the client never falls back on a
+      // default-offset reset of its own (which would commit outside the task's transactions).
+      const low = (await admin.topicOffsets(topic)).find((p) => p.partition === partition)?.low ?? '0';
+      task.setStartPosition(topic, low);
     }
     // 3. Restore state from the changelogs, then run.
     task.lifecycle.transitionTo('restoring');
@@ -202,6 +211,12 @@ export class TaskManager {
     const started = performance.now();
     const now = Date.now();
     const processed = task.processBatch(batch, now);
+    if (this.debug) {
+      this.o.logger.debug(
+        { task: task.id, topic: batch.topic, first: batch.records[0]?.offset, last: batch.records[batch.records.length - 1]?.offset, records: batch.records.length, processed, position: task.position(batch.topic) },
+        'batch',
+      );
+    }
     this.o.metrics.processDuration.observe({ task: task.id }, (performance.now() - started) / 1000);
     this.o.metrics.recordsConsumed.inc({ topic: batch.topic }, processed);
     if (task.consumerLag !== null) this.o.metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, task.consumerLag);
@@ -273,7 +288,9 @@ export class TaskManager {
     }
     const started = performance.now();
     try {
-      await managed.committer.commit(task.output, task.pendingOffsets());
+      const offsets = task.pendingOffsets();
+      if (this.debug) this.o.logger.debug({ task: task.id, records: task.output.length, offsets }, 'commit');
+      await managed.committer.commit(task.output, offsets);
       const durationMs = performance.now() - started;
       this.countProduced(task, changelogStart);
       task.markCommitted(Date.now(), durationMs);

@@ -74,6 +74,15 @@ export class Task {
     return this.committed.get(topic);
   }
 
+  /** Whether this task has committed at least once (else its committed positions are only start positions). */
+  hasCommitted = false;
+
+  /** Where a task with no committed offset starts; a roll-back returns here. */
+  setStartPosition(topic: string, offset: string): void {
+    this.positions.set(topic, offset);
+    this.committed.set(topic, offset);
+  }
+
   /** Sets where processing resumes (from the group's committed offset, at creation). */
   setCommittedPosition(topic: string, offset: string): void {
     this.positions.set(topic, offset);
@@ -156,6 +165,7 @@ export class Task {
     this.output.length = 0;
     for (const [topic, offset] of this.positions) this.committed.set(topic, offset);
     this.dirty = false;
+    this.hasCommitted = true;
     this.lastCommitAtMs = nowMs;
     this.lastCommitDurationMs = durationMs;
   }

@@ -13,6 +13,18 @@ import type { KafkaLogger } from '../logger.ts';
 
 /** Short retries: the callers (startup, rebalance) prefer a clear error to a long wait. */
 const ADMIN_RETRY = { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 } as const;
+const CALL_ATTEMPTS = 5;
+const CALL_BACKOFF_MS = 100;
+
+/** A retriable broker or connection error kafkajs handed up as is (not after exhausting its own retries). */
+function isFirstHandRetriable(error: unknown): boolean {
+  const { name, retriable } = error as { name?: unknown; retriable?: unknown };
+  return retriable === true && (name === 'KafkaJSProtocolError' || name === 'KafkaJSConnectionError' || name === 'KafkaJSConnectionClosedError');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 export class KafkajsAdminClient implements Admin {
   private admin: KafkajsAdmin | undefined;
@@ -34,20 +46,27 @@ export class KafkajsAdminClient implements Admin {
   }
 
   private async call<T>(what: string, fn: (admin: KafkajsAdmin) => Promise<T>): Promise<T> {
-    const admin = this.admin;
-    if (admin === undefined) throw new KafkaError(`${what} failed: the admin client is not connected (call connect() first)`);
-    try {
-      return await fn(admin);
-    } catch (error) {
-      if (!hasErrorType(error, 'UNKNOWN_TOPIC_OR_PARTITION')) throw toKafkaError(error, what);
-      this.logger.debug({ err: describeError(error) }, `${what}: unknown topic; retrying on a fresh admin client`);
-    }
-    await this.disconnect();
-    await this.connect();
-    try {
-      return await fn(this.admin as KafkajsAdmin);
-    } catch (error) {
-      throw toKafkaError(error, what);
+    let renewed = false;
+    for (let attempt = 1; ; attempt++) {
+      const admin = this.admin;
+      if (admin === undefined) throw new KafkaError(`${what} failed: the admin client is not connected (call connect() first)`);
+      try {
+        return await fn(admin);
+      } catch (error) {
+        if (!renewed && hasErrorType(error, 'UNKNOWN_TOPIC_OR_PARTITION')) {
+          this.logger.debug({ err: describeError(error) }, `${what}: unknown topic; retrying on a fresh admin client`);
+          renewed = true;
+          await this.disconnect();
+          await this.connect();
+          continue;
+        }
+        // Some kafkajs admin calls (fetchOffsets) do not retry, e.g. while a group coordinator is loading.
+        if (attempt < CALL_ATTEMPTS && isFirstHandRetriable(error)) {
+          await sleep(CALL_BACKOFF_MS * 2 ** (attempt - 1));
+          continue;
+        }
+        throw toKafkaError(error, what);
+      }
     }
   }
 
@@ -105,7 +124,8 @@ export class KafkajsAdminClient implements Admin {
     );
     for (const topicOffsets of response) {
       if (topicOffsets.topic !== topic) continue;
-      for (const { partition, offset } of topicOffsets.partitions) result.set(partition, offset);
+      // A negative offset is no position: kafkajs itself commits -2 ("earliest") when it resets an out-of-range one.
+      for (const { partition, offset } of topicOffsets.partitions) result.set(partition, offset.startsWith('-') ? '-1' : offset);
     }
     return result;
   }

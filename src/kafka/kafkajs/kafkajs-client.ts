@@ -2,6 +2,7 @@
 import { Kafka, type ISocketFactory, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { silentKafkaLogger, type KafkaLogger } from '../logger.ts';
 import type { KafkaClient, KafkaConnection } from '../types.ts';
+import { installFetchAbortedFilter } from './fetch-response-patch.ts';
 import { KafkajsAdminClient } from './kafkajs-admin.ts';
 import { KafkajsConsumer } from './kafkajs-consumer.ts';
 import { kafkajsLogCreator, toKafkajsLogLevel, type KafkajsLogLevel } from './kafkajs-logging.ts';
@@ -54,9 +55,13 @@ export function createKafkajsClient(
   logger: KafkaLogger = silentKafkaLogger,
   options: KafkajsClientOptions = {},
 ): KafkaClient {
-  const kafka = new Kafka(kafkajsConfig(connection, logger, options));
+  installFetchAbortedFilter();
+  const config = kafkajsConfig(connection, logger, options);
+  const kafka = new Kafka(config);
   return {
-    consumer: (consumerOptions) => new KafkajsConsumer(kafka, consumerOptions, logger),
+    // Its own Kafka object: kafkajs keeps one committed-offsets cache per Kafka object, which its consumer reads
+    // its positions from and which a transaction's sendOffsets writes into before the transaction even commits.
+    consumer: (consumerOptions) => new KafkajsConsumer(new Kafka(config), consumerOptions, logger),
     transactionalProducer: (producerOptions) => new KafkajsTransactionalProducer(kafka, producerOptions, logger),
     producer: () => new KafkajsProducer(kafka),
     admin: () => new KafkajsAdminClient(kafka, logger),

@@ -25,6 +25,7 @@ import type {
   TopicPartitionOffset,
 } from '../types.ts';
 import { copartitionedAssigner } from './copartitioned-assigner.ts';
+import { installFetchAbortedFilter } from './fetch-response-patch.ts';
 import { describeError, toKafkaError } from './errors.ts';
 import { toConsumedRecords } from './records.ts';
 
@@ -54,6 +55,8 @@ export class KafkajsConsumer implements GroupConsumer {
   private readonly crashListeners: ((error: Error) => void)[] = [];
   /** Partitions paused through this object, re-applied after kafkajs restarts its group session. */
   private readonly paused = new Map<string, Set<number>>();
+  /** "topic\u0000partition" of the latest assignment. */
+  private assigned = new Set<string>();
   /** Set when onBatch threw: the consumer stops and reports this error, without retry or restart. */
   private handlerError: Error | undefined;
 
@@ -62,6 +65,8 @@ export class KafkajsConsumer implements GroupConsumer {
     private readonly options: GroupConsumerOptions,
     private readonly logger: KafkaLogger,
   ) {
+    // kafkajs's own aborted-transaction filter can leak aborted records; see read-committed-filter.ts.
+    installFetchAbortedFilter();
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       partitionAssigners: [copartitionedAssigner],
@@ -116,6 +121,9 @@ export class KafkajsConsumer implements GroupConsumer {
     const { batch } = payload;
     // kafkajs already skips batches left empty by read_committed filtering (and resolves past them).
     if (batch.messages.length === 0) return;
+    // With several brokers, one fetcher can rejoin the group while another's batch waits: drop a batch of a
+    // partition this member no longer owns (unresolved, so nothing moves).
+    if (!this.assigned.has(`${batch.topic}\u0000${batch.partition}`)) return;
     const joinsAtFetch = this.joins;
     let heartbeatError: unknown;
     const isCurrent = () => this.joins === joinsAtFetch && payload.isRunning() && !payload.isStale();
@@ -155,6 +163,7 @@ export class KafkajsConsumer implements GroupConsumer {
     for (const topic of Object.keys(memberAssignment).sort()) {
       for (const partition of [...(memberAssignment[topic] ?? [])].sort((a, b) => a - b)) partitions.push({ topic, partition });
     }
+    this.assigned = new Set(partitions.map(({ topic, partition }) => `${topic}\u0000${partition}`));
     // kafkajs keeps pauses across rejoins of one session but forgets them when it restarts after a crash.
     for (const [topic, paused] of this.paused) {
       if (paused.size > 0) this.consumer.pause([{ topic, partitions: [...paused] }]);
@@ -164,10 +173,10 @@ export class KafkajsConsumer implements GroupConsumer {
       try {
         listener(assignment);
       } catch (error) {
-        // An exception here would land inside kafkajs's join and crash it with a confusing error.
+        // Thrown into kafkajs's join, it would crash the consumer with a confusing error; report it instead (the
+        // owner is expected to disconnect).
         this.logger.error({ groupId: this.options.groupId, err: error }, 'an assignment listener threw');
         this.reportCrash(error instanceof Error ? error : new Error(String(error)));
-        void this.consumer.stop().catch(() => undefined);
       }
     }
   }

@@ -1,6 +1,7 @@
 /**
  * PartitionReader on plain read_committed Fetch requests to the partition leader: no consumer group is joined
- * or left behind, and each response (up to MAX_FETCH_BYTES) is handed to `onRecords` as one array.
+ * or left behind, and each response (up to MAX_FETCH_BYTES) is handed to `onRecords` as one array. Aborted
+ * records are dropped by read-committed-filter.ts (installed into kafkajs's Fetch parsing by the client).
  *
  * Termination does not wait for a record at toOffset - 1: the range may end in control markers or aborted
  * records, which read_committed never returns. The reader keeps its own position = the offset after the last
@@ -14,8 +15,9 @@
 import type { Broker, Cluster, Kafka } from 'kafkajs';
 import type { ConsumedRecord, PartitionReader } from '../types.ts';
 import { describeError, hasErrorType, isRetriable, toKafkaError } from './errors.ts';
+import { installFetchAbortedFilter } from './fetch-response-patch.ts';
 import { createInternalCluster } from './internal-cluster.ts';
-import { collectCommittedRecords, type AbortedTransaction, type FetchedMessage } from './read-committed-filter.ts';
+import { collectRecords, type FetchedMessage } from './read-committed-filter.ts';
 import type { KafkaLogger } from '../logger.ts';
 
 /** Bytes per Fetch (and per partition). The broker caps a response at its fetch.max.bytes (55 MiB by default). */
@@ -29,7 +31,7 @@ interface FetchedPartition {
   readonly partition: number;
   readonly highWatermark: string;
   readonly lastStableOffset: string;
-  readonly abortedTransactions?: readonly AbortedTransaction[];
+  /** Aborted records arrive flagged as control records (fetch-response-patch.ts). */
   readonly messages: readonly FetchedMessage[];
 }
 
@@ -50,7 +52,9 @@ export class KafkajsPartitionReader implements PartitionReader {
   constructor(
     private readonly kafka: Kafka,
     private readonly logger: KafkaLogger,
-  ) {}
+  ) {
+    installFetchAbortedFilter();
+  }
 
   async read(range: ReadRange, onRecords: (records: readonly ConsumedRecord[]) => void | Promise<void>): Promise<void> {
     const { topic, partition } = range;
@@ -70,7 +74,7 @@ export class KafkajsPartitionReader implements PartitionReader {
         continue;
       }
       const records: ConsumedRecord[] = [];
-      position = collectCommittedRecords(fetched.messages, fetched.abortedTransactions, position, toOffset, records);
+      position = collectRecords(fetched.messages, position, toOffset, records);
       if (records.length > 0) await onRecords(records);
     }
   }

@@ -4,7 +4,7 @@
  * manager can stay stuck after a failed commit). A transaction outlived by its producer's reset is dead.
  */
 import type { Transaction as KafkajsTx } from 'kafkajs';
-import { KafkaError, type SluiceError } from '../../errors/index.ts';
+import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/index.ts';
 import type { OutputRecord, TopicPartitionOffset, Transaction } from '../types.ts';
 import { hasErrorType, toProducerError } from './errors.ts';
 import { toSendBatches } from './records.ts';
@@ -39,6 +39,7 @@ const OFFSET_BACKOFF_MS = 20;
 
 export class KafkajsTransaction implements Transaction {
   private state: TransactionState = 'open';
+  private failure: SluiceError | undefined;
 
   constructor(
     private readonly owner: TransactionOwner,
@@ -48,13 +49,17 @@ export class KafkajsTransaction implements Transaction {
   private guard(action: string): void {
     if (this.state === 'open' && !this.owner.isCurrent()) this.state = 'aborted';
     if (this.state !== 'open') {
-      throw new KafkaError(`cannot ${action}: transaction of ${this.owner.transactionalId} is ${this.state}`);
+      const message = `cannot ${action}: transaction of ${this.owner.transactionalId} is ${this.state}`;
+      // Once fenced, every call says so.
+      if (this.failure instanceof TaskMigratedError) throw new TaskMigratedError(message, { cause: this.failure });
+      throw new KafkaError(message, { cause: this.failure });
     }
   }
 
   private fail(error: unknown, what: string): SluiceError {
     const wrapped = toProducerError(error, `${what} in transaction of ${this.owner.transactionalId}`);
     this.state = 'failed';
+    this.failure = wrapped;
     this.owner.failed(wrapped);
     return wrapped;
   }

@@ -1,15 +1,17 @@
 /**
- * Turns the raw messages of one read_committed Fetch response into the committed data records of an offset range.
+ * read_committed filtering of the raw messages of one Fetch response.
  *
  * A read_committed fetch still returns whole record batches: control batches (commit/abort markers), batches of
- * aborted transactions (listed in the response's abortedTransactions, by producer id and first offset), and
- * records before the fetch offset at the start of the first batch. This follows the Java consumer
- * (Fetcher/CompletedFetch): per batch, every aborted transaction whose first offset is at or before the batch's
- * last offset marks its producer as aborted; that producer's transactional batches are skipped until its abort
- * marker. (kafkajs's own filter, used by its consumer, only takes one aborted transaction per record and in list
- * order, so a fetch starting inside two interleaved aborted transactions can leak records of the second.)
+ * aborted transactions (listed in the response's abortedTransactions by producer id and first offset), and
+ * records before the fetch offset at the start of the first batch. `markAbortedRecords` follows the Java
+ * consumer (CompletedFetch.nextFetchedRecord): per batch, every aborted transaction whose first offset is at or
+ * before the batch's last offset marks its producer as aborted; that producer's transactional batches are
+ * aborted until its abort marker. It flags aborted records like control records, so a reader keeps them for
+ * offset bookkeeping and drops them from what it delivers.
  *
- * Per-batch work only: a record is compared with the range bounds only in batches that straddle them.
+ * kafkajs's own filter (consumer/filterAbortedMessages.js) takes at most one aborted transaction per record and
+ * assumes the list is in order, so a fetch that starts inside two interleaved aborted transactions (two producers
+ * aborting at the same time, e.g. tasks in a rebalance) delivers records of the second one.
  */
 import type { ConsumedRecord } from '../types.ts';
 import { toConsumedRecord, type FetchedMessageFields } from './records.ts';
@@ -24,6 +26,7 @@ export interface FetchedBatchContext {
 }
 
 export interface FetchedMessage extends FetchedMessageFields {
+  isControlRecord?: boolean;
   readonly batchContext?: FetchedBatchContext;
 }
 
@@ -38,56 +41,67 @@ function isAbortMarker(message: FetchedMessage): boolean {
   return key !== null && key.length >= 4 && key.readInt16BE(2) === 0;
 }
 
-/**
- * Appends to `out` the committed data records with offsets in [fromOffset, toOffset), in offset order, and
- * returns the offset following the last batch of the response (`fromOffset` when the response held none).
- */
-export function collectCommittedRecords(
-  messages: readonly FetchedMessage[],
-  abortedTransactions: readonly AbortedTransaction[] | undefined,
-  fromOffset: bigint,
-  toOffset: bigint,
-  out: ConsumedRecord[],
-): bigint {
-  const aborted = (abortedTransactions ?? [])
+function batchLastOffset(batch: FetchedBatchContext): bigint {
+  return BigInt(batch.firstOffset) + BigInt(batch.lastOffsetDelta);
+}
+
+/** Flags (isControlRecord = true) every data record of an aborted transaction. */
+export function markAbortedRecords(messages: FetchedMessage[], abortedTransactions: readonly AbortedTransaction[]): void {
+  if (abortedTransactions.length === 0) return;
+  const aborted = abortedTransactions
     .map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }))
     .sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
   let nextAborted = 0;
   const abortedProducers = new Set<string>();
+  let context: FetchedBatchContext | undefined;
+  let abortBatch = false;
+  for (const message of messages) {
+    const batch = message.batchContext;
+    if (batch === undefined || !batch.inTransaction) continue;
+    if (batch !== context) {
+      context = batch;
+      const last = batchLastOffset(batch);
+      for (let next = aborted[nextAborted]; next !== undefined && next.firstOffset <= last; next = aborted[++nextAborted]) {
+        abortedProducers.add(next.producerId);
+      }
+      abortBatch = false;
+      if (batch.isControlBatch) {
+        if (isAbortMarker(message)) abortedProducers.delete(batch.producerId);
+      } else {
+        abortBatch = abortedProducers.has(batch.producerId);
+      }
+    }
+    if (abortBatch) message.isControlRecord = true;
+  }
+}
 
+/**
+ * Appends to `out` the data records (neither control nor aborted records, see markAbortedRecords) with offsets in
+ * [fromOffset, toOffset), in offset order, and returns the offset following the last record batch of the
+ * response (`fromOffset` when it held none). Records are compared with the bounds only in batches that straddle
+ * them.
+ */
+export function collectRecords(messages: readonly FetchedMessage[], fromOffset: bigint, toOffset: bigint, out: ConsumedRecord[]): bigint {
   let next = fromOffset;
   let context: FetchedBatchContext | undefined;
-  let first = true;
-  let skipBatch = false;
-  let checkBounds = false;
+  let checkBounds = true;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i] as FetchedMessage;
     const batch = message.batchContext;
-    if (first || batch !== context || batch === undefined) {
-      first = false;
+    if (batch === undefined) {
+      // A legacy message set has no batch header: each record is its own batch.
+      const offset = BigInt(message.offset);
+      if (offset >= next) next = offset + 1n;
+      checkBounds = true;
+      context = undefined;
+    } else if (batch !== context) {
       context = batch;
-      // Legacy message sets carry no batch header: treat each record as its own non-transactional batch.
-      const batchFirst = batch === undefined ? BigInt(message.offset) : BigInt(batch.firstOffset);
-      const batchLast = batch === undefined ? batchFirst : batchFirst + BigInt(batch.lastOffsetDelta);
-      if (batchLast >= next) next = batchLast + 1n;
-      skipBatch = false;
-      if (batch !== undefined && batch.inTransaction) {
-        while (nextAborted < aborted.length && (aborted[nextAborted]?.firstOffset ?? batchLast + 1n) <= batchLast) {
-          abortedProducers.add((aborted[nextAborted] as { producerId: string }).producerId);
-          nextAborted++;
-        }
-        if (batch.isControlBatch) {
-          if (isAbortMarker(message)) abortedProducers.delete(batch.producerId);
-          skipBatch = true;
-        } else if (abortedProducers.has(batch.producerId)) {
-          skipBatch = true;
-        }
-      } else if (batch !== undefined && batch.isControlBatch) {
-        skipBatch = true;
-      }
-      checkBounds = batchFirst < fromOffset || batchLast >= toOffset;
+      const first = BigInt(batch.firstOffset);
+      const last = first + BigInt(batch.lastOffsetDelta);
+      if (last >= next) next = last + 1n;
+      checkBounds = first < fromOffset || last >= toOffset;
     }
-    if (skipBatch) continue;
+    if (message.isControlRecord === true) continue;
     if (checkBounds) {
       const offset = BigInt(message.offset);
       if (offset < fromOffset || offset >= toOffset) continue;

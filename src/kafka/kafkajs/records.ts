@@ -4,6 +4,7 @@
  */
 import type { IHeaders, KafkaMessage, Message, TopicMessages } from 'kafkajs';
 import type { ConsumedRecord, OutputRecord, RecordHeaders } from '../types.ts';
+import { DecodedRecord, EMPTY_HEADERS as DECODED_EMPTY_HEADERS } from './fetch-v11-decoder.ts';
 
 /**
  * Most records sent in one kafkajs `sendBatch`. kafkajs groups a batch's messages per partition by copying the
@@ -45,7 +46,14 @@ export interface FetchedMessageFields {
   readonly headers?: IHeaders;
 }
 
+/**
+ * A record decoded by fetch-v11-decoder.ts already has every field of a ConsumedRecord and is handed over as is
+ * (no copy per record) unless it has repeated headers.
+ */
 export function toConsumedRecord(message: FetchedMessageFields): ConsumedRecord {
+  if (message instanceof DecodedRecord && (message.headers === DECODED_EMPTY_HEADERS || toRecordHeaders(message.headers) === message.headers)) {
+    return message as ConsumedRecord;
+  }
   return {
     key: message.key,
     value: message.value,

@@ -21,7 +21,7 @@ export function startSluice(topologyFile: string, args: { applicationId: string;
   const log = createWriteStream(logFile);
   const child = spawn(
     process.execPath,
-    [join(root, 'bin', 'sluice.js'), 'run', topologyFile, '--application-id', args.applicationId, '--http-port', 'off', '--log-level', 'info', ...(args.flags ?? [])],
+    [join(root, 'bin', 'sluice.js'), 'run', topologyFile, '--application-id', args.applicationId, '--http-port', 'off', '--log-level', process.env.SLUICE_TEST_LOG_LEVEL ?? 'info', ...(args.flags ?? [])],
     { cwd: root, env: { ...process.env, ...args.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let text = '';
