@@ -171,7 +171,9 @@ export function plan(topology: Topology): Plan {
       name: topic,
       role: 'repartition',
       partitions: node.partitions !== undefined ? { fixed: node.partitions } : { maxOfSubtopology: writerSub.id },
-      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * 24 * 3600 * 1000) },
+      // Records keep their event-time timestamps, which may be old: time-based retention would delete them
+      // before they are read. Kept forever here; purging committed records is left to the topic's operator.
+      config: { 'cleanup.policy': 'delete', 'retention.ms': '-1' },
     });
   }
 

@@ -11,6 +11,7 @@ import { RateLimitedLog } from '../logging/rate-limited.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { taskIdFor, transactionalIdFor } from '../planner/names.ts';
 import type { Plan, Subtopology } from '../planner/plan.ts';
+import type { Serde } from '../serde/serde.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { createStatefulProcessor, createStores } from './operators/stateful.ts';
 import type { LateRecord } from './processor.ts';
@@ -183,6 +184,7 @@ export class TaskManager {
       const low = (await admin.topicOffsets(topic)).find((p) => p.partition === partition)?.low ?? '0';
       task.setStartPosition(topic, low);
     }
+    await pipeline.prepareOutputs();
     // 3. Restore state from the changelogs, then run.
     task.lifecycle.transitionTo('restoring');
     await this.restore(managed, heartbeat);
@@ -206,8 +208,7 @@ export class TaskManager {
     if (managed === undefined || managed.task.state !== 'running') return;
     const { task } = managed;
     const serdes = task.pipeline.inputSerdes(batch.topic);
-    if (serdes?.key.prepare !== undefined) await serdes.key.prepare({ topic: batch.topic, isKey: true, payloads: batch.records.map((r) => r.key) });
-    if (serdes?.value.prepare !== undefined) await serdes.value.prepare({ topic: batch.topic, isKey: false, payloads: batch.records.map((r) => r.value) });
+    if (serdes?.key.prepare !== undefined || serdes?.value.prepare !== undefined) await this.prepareInputs(batch, serdes);
     const started = performance.now();
     const now = Date.now();
     const processed = task.processBatch(batch, now);
@@ -221,6 +222,24 @@ export class TaskManager {
     this.o.metrics.recordsConsumed.inc({ topic: batch.topic }, processed);
     if (task.consumerLag !== null) this.o.metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, task.consumerLag);
     if (now - task.lastCommitAtMs >= this.o.config.commitIntervalMs) await this.commit(managed, now);
+  }
+
+  /**
+   * Lets input serdes fetch what the batch needs (schema ids) before the synchronous pass. A retriable
+   * failure (registry briefly down) is retried with backoff; records are not dead-lettered for it.
+   */
+  private async prepareInputs(batch: InputBatch, serdes: { key: Serde<unknown>; value: Serde<unknown> }): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (serdes.key.prepare !== undefined) await serdes.key.prepare({ topic: batch.topic, isKey: true, payloads: batch.records.map((r) => r.key) });
+        if (serdes.value.prepare !== undefined) await serdes.value.prepare({ topic: batch.topic, isKey: false, payloads: batch.records.map((r) => r.value) });
+        return;
+      } catch (error) {
+        if (!(error instanceof SluiceError) || !error.retriable || attempt >= 8) throw error;
+        this.o.logger.warn({ topic: batch.topic, partition: batch.partition, attempt, err: error }, 'preparing input serdes failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 250 * 2 ** attempt)));
+      }
+    }
   }
 
   /** Advances idle watermarks and commits tasks whose interval has passed. */

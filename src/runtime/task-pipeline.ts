@@ -75,9 +75,9 @@ class SinkProcessor implements Processor {
   private readonly keyContext: SerdeContext;
   private readonly valueContext: SerdeContext;
   constructor(
-    private readonly topic: string,
-    private readonly keySerde: Serde<unknown>,
-    private readonly valueSerde: Serde<unknown>,
+    readonly topic: string,
+    readonly keySerde: Serde<unknown>,
+    readonly valueSerde: Serde<unknown>,
     private readonly output: OutputRecord[],
   ) {
     this.keyContext = { topic, isKey: true };
@@ -150,6 +150,18 @@ export class TaskPipeline {
       });
     }
     for (let i = 0; i < this.processors.length; i++) (this.processors[i] as Processor).init(this.contexts[i] as NodeContext);
+  }
+
+  /**
+   * Lets serdes that need I/O get ready to write (schema registration or look-up): awaited once when the task
+   * is created, before it processes anything.
+   */
+  async prepareOutputs(): Promise<void> {
+    for (const processor of this.processors) {
+      if (!(processor instanceof SinkProcessor)) continue;
+      await processor.keySerde.prepare?.({ topic: processor.topic, isKey: true });
+      await processor.valueSerde.prepare?.({ topic: processor.topic, isKey: false });
+    }
   }
 
   /** Serdes of each input topic, for `prepare` before a batch. */

@@ -83,7 +83,7 @@ export class TopologyTestDriver {
       for (let partition = 0; partition < this.partitions; partition++) {
         const id = taskIdFor(sub.id, partition);
         const output: OutputRecord[] = [];
-        const stores = createStores(sub.stores);
+        const stores = createStores(sub);
         const watermark = createWatermark(topology.options, sub.sourceTopics, this.wallClockMs);
         const holder: { task?: Task } = {};
         const lateTopics = new Map<string, string>();

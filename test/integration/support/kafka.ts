@@ -13,10 +13,18 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function createTopics(topics: { name: string; partitions: number }[]): Promise<void> {
+/** Creates topics; `retainForever` keeps records with old (event-time) timestamps from time-based deletion. */
+export async function createTopics(topics: { name: string; partitions: number; retainForever?: boolean }[]): Promise<void> {
   const admin = kafka().admin();
   await admin.connect();
-  await admin.createTopics({ topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: topics.map((t) => ({
+      topic: t.name,
+      numPartitions: t.partitions,
+      ...(t.retainForever === true ? { configEntries: [{ name: 'retention.ms', value: '-1' }] } : {}),
+    })),
+    waitForLeaders: true,
+  });
   await admin.disconnect();
 }
 
