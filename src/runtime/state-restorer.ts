@@ -2,7 +2,11 @@ import type { KafkaClient, PartitionReader } from '../kafka/types.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Plan } from '../planner/plan.ts';
+import { deleteSnapshot, loadSnapshot, readSnapshot, writeSnapshot, type SnapshottableStore } from '../state/snapshot.ts';
 import type { Task } from './task.ts';
+
+/** Pseudo-offset key under which a snapshot carries the task watermark. */
+const SNAPSHOT_WATERMARK = '\u0000watermark';
 
 /** Reserved changelog key carrying the task watermark (in the changelog of the task's first store). */
 export const WATERMARK_KEY = Buffer.from('\u0000sluice.watermark');
@@ -19,9 +23,11 @@ export class StateRestorer {
     private readonly plan: Plan,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    /** `<stateDir>/<applicationId>`, or null when local snapshots are off. */
+    private readonly snapshotDir: string | null,
   ) {}
 
-  async restore(task: Task, heartbeat: () => Promise<void>): Promise<number | undefined> {
+  private async changelogEnds(task: Task): Promise<{ store: string; topic: string; low: bigint; high: bigint }[]> {
     const admin = this.client.admin();
     await admin.connect();
     const ranges: { store: string; topic: string; low: bigint; high: bigint }[] = [];
@@ -35,6 +41,58 @@ export class StateRestorer {
     } finally {
       await admin.disconnect();
     }
+    return ranges;
+  }
+
+  /**
+   * After a clean close: writes the task's stores with the changelog offsets they cover, so the next start
+   * replays only the tail. The offsets are read after the last commit; they may lag it (markers land a moment
+   * later), which only makes the replayed tail longer: changelog records hold whole values, so replaying one
+   * already in the snapshot changes nothing.
+   */
+  async snapshot(task: Task): Promise<void> {
+    if (this.snapshotDir === null || task.stores.size === 0) return;
+    const ranges = await this.changelogEnds(task);
+    const offsets: Record<string, string> = {};
+    for (const range of ranges) offsets[range.store] = range.high.toString();
+    offsets[SNAPSHOT_WATERMARK] = String(task.watermark.current());
+    const path = await writeSnapshot(this.snapshotDir, task.id, [...task.stores.values()] as SnapshottableStore[], offsets);
+    this.logger.info({ task: task.id, path, entries: [...task.stores.values()].map((s) => `${s.name}=${s.size()}`) }, 'state snapshot written');
+  }
+
+  /**
+   * Restores a task's stores: from the local snapshot plus the changelog tail when a snapshot exists and is
+   * consistent with the changelogs, otherwise from each changelog's start. The snapshot is deleted once read:
+   * it is only trusted right after the clean shutdown that wrote it.
+   */
+  async restore(task: Task, heartbeat: () => Promise<void>): Promise<number | undefined> {
+    const ranges = await this.changelogEnds(task);
+    let snapshotWatermark: number | undefined;
+    if (this.snapshotDir !== null) {
+      const snapshot = await readSnapshot(this.snapshotDir, task.id);
+      await deleteSnapshot(this.snapshotDir, task.id);
+      if (snapshot !== undefined) {
+        const consistent = ranges.every((r) => {
+          const from = snapshot.changelogOffsets[r.store];
+          return from !== undefined && BigInt(from) >= r.low && BigInt(from) <= r.high;
+        });
+        if (consistent && loadSnapshot(snapshot, [...task.stores.values()])) {
+          for (const r of ranges) r.low = BigInt(snapshot.changelogOffsets[r.store] as string);
+          const wm = snapshot.changelogOffsets[SNAPSHOT_WATERMARK];
+          if (wm !== undefined) snapshotWatermark = Number(wm);
+          this.logger.info({ task: task.id, tail: ranges.map((r) => `${r.store}=${r.high - r.low}`) }, 'state loaded from the local snapshot; replaying the changelog tail');
+        } else {
+          this.logger.warn({ task: task.id }, 'local snapshot does not match the changelogs; restoring fully');
+          for (const store of task.stores.values()) store.clear();
+        }
+      }
+    }
+    const fromChangelog = await this.replay(task, ranges, heartbeat);
+    if (snapshotWatermark === undefined) return fromChangelog;
+    return fromChangelog === undefined ? snapshotWatermark : Math.max(snapshotWatermark, fromChangelog);
+  }
+
+  private async replay(task: Task, ranges: { store: string; topic: string; low: bigint; high: bigint }[], heartbeat: () => Promise<void>): Promise<number | undefined> {
     const total = ranges.reduce((sum, r) => sum + Number(r.high - r.low), 0);
     if (total === 0) {
       task.restoreProgress = 1;
@@ -51,7 +109,6 @@ export class StateRestorer {
     for (const range of ranges) {
       const store = task.stores.get(range.store);
       if (store === undefined || range.high <= range.low) continue;
-      store.clear();
       let remaining = Number(range.high - range.low);
       this.metrics.restoreRemaining.set({ store: range.store, task: task.id }, remaining);
       await this.reader.read({ topic: range.topic, partition: task.partition, fromOffset: range.low.toString(), toOffset: range.high.toString() }, async (records) => {

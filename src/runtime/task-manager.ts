@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { SluiceConfig } from '../config/config.ts';
 import type { Topology } from '../dsl/define-topology.ts';
 import type { StatefulOperatorSpec } from '../dsl/graph.ts';
@@ -60,7 +61,7 @@ export class TaskManager {
   private readonly debug: boolean;
 
   constructor(private readonly o: TaskManagerOptions) {
-    this.restorer = new StateRestorer(o.client, o.plan, o.metrics, o.logger);
+    this.restorer = new StateRestorer(o.client, o.plan, o.metrics, o.logger, o.config.stateDir === null ? null : join(o.config.stateDir, o.plan.applicationId));
     this.lateLog = new RateLimitedLog(o.logger, { intervalMs: 10_000 });
     this.recordLog = new RateLimitedLog(o.logger, { intervalMs: 10_000 });
     this.debug = o.logger.isLevelEnabled('debug');
@@ -371,6 +372,9 @@ export class TaskManager {
       await this.commit(managed, Date.now()).catch(() => undefined);
     }
     if ((task.state as string) === 'closed') return;
+    if (clean && !task.hasPendingWork() && task.state === 'running') {
+      await this.restorer.snapshot(task).catch((error: unknown) => this.o.logger.warn({ task: task.id, err: error }, 'could not write the state snapshot'));
+    }
     task.rollBack();
     task.pipeline.close();
     task.lifecycle.transitionTo('closed');
