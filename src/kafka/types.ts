@@ -160,6 +160,8 @@ export interface Admin {
   /** Committed offsets of a group for a topic: partition → next offset ('-1' when none). */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
   deleteTopics(names: readonly string[]): Promise<void>;
+  /** Deletes the records of each partition below `offset` (DeleteRecords): frees repartition topics once consumed. */
+  deleteRecordsBefore(topic: string, partitions: readonly { partition: number; offset: string }[]): Promise<void>;
   disconnect(): Promise<void>;
 }
 

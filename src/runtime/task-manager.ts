@@ -44,6 +44,8 @@ export interface TaskManagerOptions {
 }
 
 const MAX_CONSECUTIVE_COMMIT_FAILURES = 10;
+/** How often consumed repartition records are deleted (as Kafka Streams purges repartition topics). */
+const PURGE_INTERVAL_MS = 30_000;
 
 /**
  * Owns this instance's tasks: creates them for newly assigned partitions (initialising each task's producer
@@ -59,12 +61,15 @@ export class TaskManager {
   private readonly lateLog: RateLimitedLog;
   private readonly recordLog: RateLimitedLog;
   private readonly debug: boolean;
+  private lastPurgeMs = Date.now();
+  private readonly repartitionTopics: ReadonlySet<string>;
 
   constructor(private readonly o: TaskManagerOptions) {
     this.restorer = new StateRestorer(o.client, o.plan, o.metrics, o.logger, o.config.stateDir === null ? null : join(o.config.stateDir, o.plan.applicationId));
     this.lateLog = new RateLimitedLog(o.logger, { intervalMs: 10_000 });
     this.recordLog = new RateLimitedLog(o.logger, { intervalMs: 10_000 });
     this.debug = o.logger.isLevelEnabled('debug');
+    this.repartitionTopics = new Set(o.plan.repartitionTopics.values());
   }
 
   /** Records the assignment of a group join; applied by the next reconcile. Synchronous. */
@@ -255,6 +260,35 @@ export class TaskManager {
         this.o.metrics.watermarkLag.set({ task: task.id }, Math.max(0, (nowMs - wm) / 1000));
       }
       if (nowMs - task.lastCommitAtMs >= this.o.config.commitIntervalMs) await this.commit(managed, nowMs);
+    }
+    if (nowMs - this.lastPurgeMs >= PURGE_INTERVAL_MS) {
+      this.lastPurgeMs = nowMs;
+      await this.purgeRepartitionTopics();
+    }
+  }
+
+  /**
+   * Repartition topics keep records forever by retention (their timestamps are event times, possibly old), so
+   * records every task has committed past are deleted here, below each task's committed position.
+   */
+  private async purgeRepartitionTopics(): Promise<void> {
+    if (this.repartitionTopics.size === 0) return;
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const { task } of this.tasks.values()) {
+      if (!task.hasCommitted) continue;
+      for (const topic of task.inputTopics) {
+        const offset = task.committedPosition(topic);
+        if (!this.repartitionTopics.has(topic) || offset === undefined) continue;
+        const list = byTopic.get(topic) ?? [];
+        list.push({ partition: task.partition, offset });
+        byTopic.set(topic, list);
+      }
+    }
+    try {
+      const admin = await this.adminClient();
+      for (const [topic, partitions] of byTopic) await admin.deleteRecordsBefore(topic, partitions);
+    } catch (error) {
+      this.o.logger.warn({ err: error }, 'could not purge consumed repartition records; will retry');
     }
   }
 

@@ -138,6 +138,13 @@ export class KafkajsAdminClient implements Admin {
     await this.call(`deleting topics ${topics.join(', ')}`, (admin) => admin.deleteTopics({ topics }));
   }
 
+  async deleteRecordsBefore(topic: string, partitions: readonly { partition: number; offset: string }[]): Promise<void> {
+    if (partitions.length === 0) return;
+    await this.call(`deleting records of ${topic} before the committed offsets`, (admin) =>
+      admin.deleteTopicRecords({ topic, partitions: partitions.map(({ partition, offset }) => ({ partition, offset })) }),
+    );
+  }
+
   async disconnect(): Promise<void> {
     const admin = this.admin;
     this.admin = undefined;

@@ -86,4 +86,18 @@ export function adminCases(env: SuiteEnv): void {
     );
     await admin.deleteTopics([topic]);
   });
+
+  it('deletes records below an offset (low moves up, later records stay)', async () => {
+    const { admin, client } = env;
+    const topic = unique('admin-delete-records');
+    await admin.createTopics([{ name: topic, partitions: 1 }]);
+    const producer = client.producer();
+    await producer.connect();
+    await producer.send(Array.from({ length: 10 }, (_, i) => record(topic, `v${i}`, { partition: 0 })));
+    await producer.disconnect();
+    await waitForEnd(admin, topic, 0, 10n);
+    await admin.deleteRecordsBefore(topic, [{ partition: 0, offset: '7' }]);
+    expect(await admin.topicOffsets(topic)).toEqual([{ partition: 0, low: '7', high: '10' }]);
+    await admin.deleteTopics([topic]);
+  });
 }
