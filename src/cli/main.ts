@@ -2,7 +2,11 @@ import { parseArgs } from 'node:util';
 import { CONFIG_FLAGS, loadConfig } from '../config/config.ts';
 import { SluiceError } from '../errors/index.ts';
 import { describePlan, formatDescription } from '../planner/describe.ts';
-import { plan } from '../planner/plan.ts';
+import { plan, type Plan } from '../planner/plan.ts';
+import { resolvePartitions } from '../planner/partitions.ts';
+import type { TopologyDescription } from '../planner/description.ts';
+import type { SluiceConfig } from '../config/config.ts';
+import { createKafkajsClient } from '../kafka/index.ts';
 import { loadTopology } from './load-topology.ts';
 import { runTopology } from './run.ts';
 import { devTopology } from './dev.ts';
@@ -14,6 +18,21 @@ const USAGE = `usage: sluice <command> [options]
   sluice describe <topology.ts>   print sub-topologies, topics (with partition counts) and transactional ids
 
 options: ${CONFIG_FLAGS.map((f) => `--${f}`).join(' ')} --json (describe)`;
+
+/** With brokers configured, partition counts come from the cluster; without, they print as "?". */
+async function describeWithPartitions(p: Plan, config: SluiceConfig): Promise<TopologyDescription> {
+  if (config.brokers.length === 0) return describePlan(p);
+  const admin = createKafkajsClient({ brokers: config.brokers, clientId: 'sluice-describe', connectionTimeoutMs: 5000 }).admin();
+  await admin.connect();
+  try {
+    const topics = await admin.describeTopics([...p.sourceTopics, ...p.sinkTopics]);
+    const counts = new Map([...topics].map(([name, info]) => [name, info.partitions]));
+    const resolved = resolvePartitions(p, counts);
+    return describePlan(p, { topics: new Map([...counts, ...resolved.topics]), subtopologies: resolved.subtopologies });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -41,7 +60,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'describe': {
         const topology = await loadTopology(file);
-        const description = describePlan(plan(topology));
+        const description = await describeWithPartitions(plan(topology), loadConfig(flags, process.env, { requireBrokers: false }));
         console.log(parsed.values.json === true ? JSON.stringify(description, null, 2) : formatDescription(description));
         return 0;
       }
