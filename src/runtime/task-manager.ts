@@ -16,7 +16,9 @@ import type { Serde } from '../serde/serde.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { createStatefulProcessor, createStores } from './operators/stateful.ts';
 import type { LateRecord } from './processor.ts';
+import { lateOutputRecord } from './late-record.ts';
 import { RecordErrorHandler } from './record-error-handler.ts';
+import { PURGE_INTERVAL_MS, purgeRepartitionTopics } from './repartition-purger.ts';
 import { StateRestorer, WATERMARK_KEY } from './state-restorer.ts';
 import type { TaskStatus } from './status.ts';
 import { Task } from './task.ts';
@@ -44,8 +46,6 @@ export interface TaskManagerOptions {
 }
 
 const MAX_CONSECUTIVE_COMMIT_FAILURES = 10;
-/** How often consumed repartition records are deleted (as Kafka Streams purges repartition topics). */
-const PURGE_INTERVAL_MS = 30_000;
 
 /**
  * Owns this instance's tasks: creates them for newly assigned partitions (initialising each task's producer
@@ -263,32 +263,7 @@ export class TaskManager {
     }
     if (nowMs - this.lastPurgeMs >= PURGE_INTERVAL_MS) {
       this.lastPurgeMs = nowMs;
-      await this.purgeRepartitionTopics();
-    }
-  }
-
-  /**
-   * Repartition topics keep records forever by retention (their timestamps are event times, possibly old), so
-   * records every task has committed past are deleted here, below each task's committed position.
-   */
-  private async purgeRepartitionTopics(): Promise<void> {
-    if (this.repartitionTopics.size === 0) return;
-    const byTopic = new Map<string, { partition: number; offset: string }[]>();
-    for (const { task } of this.tasks.values()) {
-      if (!task.hasCommitted) continue;
-      for (const topic of task.inputTopics) {
-        const offset = task.committedPosition(topic);
-        if (!this.repartitionTopics.has(topic) || offset === undefined) continue;
-        const list = byTopic.get(topic) ?? [];
-        list.push({ partition: task.partition, offset });
-        byTopic.set(topic, list);
-      }
-    }
-    try {
-      const admin = await this.adminClient();
-      for (const [topic, partitions] of byTopic) await admin.deleteRecordsBefore(topic, partitions);
-    } catch (error) {
-      this.o.logger.warn({ err: error }, 'could not purge consumed repartition records; will retry');
+      await purgeRepartitionTopics(await this.adminClient(), [...this.tasks.values()].map((m) => m.task), this.repartitionTopics, this.o.logger);
     }
   }
 
@@ -302,23 +277,7 @@ export class TaskManager {
       { task: task.id, operator: late.operator, topic: record.topic, partition: record.partition, offset: record.offset, timestampMs: late.timestampMs, windowEndMs: late.windowEndMs, watermarkMs: late.watermarkMs },
       lateTopic === undefined ? 'late record dropped (its window had closed; name a lateTopic to keep such records)' : `late record written to ${lateTopic}`,
     );
-    if (lateTopic === undefined) return;
-    task.output.push({
-      topic: lateTopic,
-      key: late.key === undefined || late.key === null ? null : Buffer.from(JSON.stringify(late.key)),
-      value: late.value === undefined || late.value === null ? null : Buffer.from(JSON.stringify(late.value)),
-      timestampMs: late.timestampMs,
-      headers: {
-        'sluice.late.operator': late.operator,
-        'sluice.late.window.start': String(late.windowStartMs),
-        'sluice.late.window.end': String(late.windowEndMs),
-        'sluice.late.watermark': String(late.watermarkMs),
-        'sluice.late.lateness.ms': String(late.watermarkMs - late.timestampMs),
-        'sluice.source.topic': record.topic,
-        'sluice.source.partition': String(record.partition),
-        'sluice.source.offset': record.offset,
-      },
-    });
+    if (lateTopic !== undefined) task.output.push(lateOutputRecord(late, record, lateTopic));
   }
 
   /** One commit of one task: output + changelog (+ watermark) + offsets, atomically under exactly-once. */

@@ -6,6 +6,7 @@ import { taskIdFor } from '../planner/names.ts';
 import { plan as planTopology, type Plan } from '../planner/plan.ts';
 import { createStatefulProcessor, createStores } from '../runtime/operators/stateful.ts';
 import type { LateRecord } from '../runtime/processor.ts';
+import { lateOutputRecord } from '../runtime/late-record.ts';
 import { RecordErrorHandler } from '../runtime/record-error-handler.ts';
 import { Task } from '../runtime/task.ts';
 import { TaskPipeline } from '../runtime/task-pipeline.ts';
@@ -97,13 +98,7 @@ export class TopologyTestDriver {
             (holder.task as Task).lateRecords++;
             const lateTopic = lateTopics.get(late.operator);
             if (lateTopic === undefined) return;
-            output.push({
-              topic: lateTopic,
-              key: late.key === null || late.key === undefined ? null : Buffer.from(JSON.stringify(late.key)),
-              value: late.value === null || late.value === undefined ? null : Buffer.from(JSON.stringify(late.value)),
-              timestampMs: late.timestampMs,
-              headers: { 'sluice.late.window.start': String(late.windowStartMs), 'sluice.late.window.end': String(late.windowEndMs), 'sluice.late.watermark': String(late.watermarkMs) },
-            });
+            output.push(lateOutputRecord(late, pipeline.currentRecord(), lateTopic));
           },
           createStateful: (spec: StatefulOperatorSpec, name: string) => {
             if (spec.lateTopic !== undefined) lateTopics.set(name, spec.lateTopic);
