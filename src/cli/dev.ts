@@ -7,6 +7,7 @@ import { createLogger } from '../logging/logger.ts';
 import { plan } from '../planner/plan.ts';
 import { loadTopology } from './load-topology.ts';
 import { runTopology } from './run.ts';
+import { exportRegistrySettings } from './registry-env.ts';
 
 const run = promisify(execFile);
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
@@ -24,6 +25,7 @@ export async function devTopology(file: string, flags: ConfigInput): Promise<num
     env.KAFKA_BROKERS = running ?? (await run('bash', [join(root, 'docker/local-kafka/kafka.sh'), 'start'])).stdout.trim().split('\n').pop();
   }
   const config = loadConfig(flags, env, { logFormat: 'pretty' });
+  exportRegistrySettings(config);
   const topology = await loadTopology(file);
   const p = plan(topology);
   const logger = createLogger({ level: config.logLevel as 'info', format: config.logFormat, name: 'sluice' });

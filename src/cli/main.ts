@@ -10,6 +10,7 @@ import { createKafkajsClient } from '../kafka/index.ts';
 import { loadTopology } from './load-topology.ts';
 import { runTopology } from './run.ts';
 import { devTopology } from './dev.ts';
+import { exportRegistrySettings } from './registry-env.ts';
 
 const USAGE = `usage: sluice <command> [options]
 
@@ -66,6 +67,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case 'run': {
         const config = loadConfig(flags, process.env);
+        exportRegistrySettings(config);
         const topology = await loadTopology(file);
         return await runTopology(topology, config);
       }

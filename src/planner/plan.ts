@@ -179,7 +179,8 @@ export function plan(topology: Topology): Plan {
 
   const needsDlq = topology.options.onError === 'dead-letter';
   const dlqTopic = needsDlq ? `${applicationId}-dlq` : null;
-  if (dlqTopic !== null) internalTopics.push({ name: dlqTopic, role: 'dlq', partitions: { fixed: 1 }, config: {} });
+  // Dead letters keep the source record's timestamp; append time makes retention count from when they were written.
+  if (dlqTopic !== null) internalTopics.push({ name: dlqTopic, role: 'dlq', partitions: { fixed: 1 }, config: { 'message.timestamp.type': 'LogAppendTime' } });
 
   for (const topic of sinkTopics) {
     if (readerOf.has(topic)) throw new TopologyError(`topic "${topic}" is both read and written by this topology; use repartition() instead of a loop through a user topic`);

@@ -61,4 +61,29 @@ export class RecordErrorHandler {
     headers['sluice.task'] = this.taskId;
     output.push({ topic: this.dlqTopic, key: record.key, value: record.value, timestampMs: record.timestampMs, headers });
   }
+
+  /**
+   * A result emitted when a window closed could not be serialized for `error.context.topic`. `fail` throws;
+   * `skip` counts and logs; `dead-letter` writes the result as JSON with the error headers.
+   */
+  handleEmit(error: SluiceError, key: unknown, value: unknown, timestampMs: number, output: OutputRecord[]): void {
+    if (this.policy === 'fail') throw new RecordFailedError(error);
+    this.metrics?.droppedRecords.inc({ reason: this.policy === 'dead-letter' ? 'dead-letter' : 'serialization' });
+    this.log.warn({ task: this.taskId, topic: error.context.topic, code: error.code, policy: this.policy }, `window result ${this.policy === 'skip' ? 'skipped' : 'sent to the dead-letter topic'}: ${error.message}`);
+    if (this.policy !== 'dead-letter' || this.dlqTopic === null) return;
+    const json = (v: unknown) => (v === undefined || v === null ? null : Buffer.from(JSON.stringify(v)));
+    output.push({
+      topic: this.dlqTopic,
+      key: json(key),
+      value: json(value),
+      timestampMs,
+      headers: {
+        'sluice.error.class': error.name,
+        'sluice.error.code': error.code,
+        'sluice.error.message': error.message.slice(0, 2000),
+        'sluice.emit.topic': error.context.topic,
+        'sluice.task': this.taskId,
+      },
+    });
+  }
 }

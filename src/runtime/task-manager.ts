@@ -158,6 +158,9 @@ export class TaskManager {
     const watermark = createWatermark(topology.options, subtopology.sourceTopics, Date.now());
     const holder: { task?: Task } = {};
     const lateTopicOf = new Map<string, string>();
+    const errors = new RecordErrorHandler(topology.options.onError, plan.dlqTopic, id, metrics, {
+      warn: (fields, message) => void this.recordLog.warn(`${id}:${String(fields.code)}`, fields, message),
+    });
     const pipeline = new TaskPipeline(plan, subtopology, {
       taskId: id,
       partition,
@@ -165,13 +168,11 @@ export class TaskManager {
       stores,
       watermarkMs: () => watermark.current(),
       reportLate: (late) => this.reportLate(holder.task as Task, late, lateTopicOf.get(late.operator)),
+      onEmitError: (error, key, value, timestampMs) => errors.handleEmit(error, key, value, timestampMs, output),
       createStateful: (spec: StatefulOperatorSpec, nodeName: string) => {
         if (spec.lateTopic !== undefined) lateTopicOf.set(nodeName, spec.lateTopic);
         return createStatefulProcessor(spec, nodeName);
       },
-    });
-    const errors = new RecordErrorHandler(topology.options.onError, plan.dlqTopic, id, metrics, {
-      warn: (fields, message) => void this.recordLog.warn(`${id}:${String(fields.code)}`, fields, message),
     });
     const task = new Task(id, subtopology.id, partition, subtopology.sourceTopics, pipeline, watermark, stores, errors, Date.now(), output);
     holder.task = task;

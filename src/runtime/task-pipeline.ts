@@ -18,6 +18,16 @@ export interface PipelineEnvironment {
   reportLate(record: LateRecord): void;
   /** Builds the processor of a stateful operator (aggregations, windows). */
   createStateful(spec: StatefulOperatorSpec, nodeName: string): Processor;
+  /**
+   * A result emitted by time (a window closing) failed to serialize: no input record is in flight to blame,
+   * so the error policy applies to the result itself. Throws to stop (onError 'fail').
+   */
+  onEmitError(error: ProductionError, key: unknown, value: unknown, timestampMs: number): void;
+}
+
+/** Shared by a pipeline's sinks: whether results are being emitted by a watermark advance. */
+interface EmitPhase {
+  byWatermark: boolean;
 }
 
 interface Entry {
@@ -79,6 +89,8 @@ class SinkProcessor implements Processor {
     readonly keySerde: Serde<unknown>,
     readonly valueSerde: Serde<unknown>,
     private readonly output: OutputRecord[],
+    private readonly phase: EmitPhase,
+    private readonly env: PipelineEnvironment,
   ) {
     this.keyContext = { topic, isKey: true };
     this.valueContext = { topic, isKey: false };
@@ -91,10 +103,13 @@ class SinkProcessor implements Processor {
       k = this.keySerde.serialize(key, this.keyContext);
       v = this.valueSerde.serialize(value, this.valueContext);
     } catch (cause) {
-      throw new ProductionError(`could not serialize a record for topic "${this.topic}" with ${this.keySerde.name}/${this.valueSerde.name}: ${(cause as Error).message}`, {
+      const error = new ProductionError(`could not serialize a record for topic "${this.topic}" with ${this.keySerde.name}/${this.valueSerde.name}: ${(cause as Error).message}`, {
         cause,
         context: { topic: this.topic },
       });
+      if (!this.phase.byWatermark) throw error;
+      this.env.onEmitError(error, key, value, timestampMs);
+      return;
     }
     this.output.push({ topic: this.topic, key: k, value: v, timestampMs });
   }
@@ -109,6 +124,7 @@ export class TaskPipeline {
   private readonly processors: Processor[] = [];
   private readonly contexts: NodeContext[] = [];
   private readonly current = new CurrentRecord();
+  private readonly phase: EmitPhase = { byWatermark: false };
 
   constructor(plan: Plan, subtopology: Subtopology, private readonly env: PipelineEnvironment) {
     this.current.partition = env.partition;
@@ -118,9 +134,9 @@ export class TaskPipeline {
       if (built !== undefined) return built;
       const context = new NodeContext(env, this.current);
       let processor: Processor;
-      if (node.type === 'sink') processor = new SinkProcessor(node.topic, node.keySerde, node.valueSerde, env.output);
+      if (node.type === 'sink') processor = new SinkProcessor(node.topic, node.keySerde, node.valueSerde, env.output, this.phase, env);
       else if (node.type === 'repartition' && !subtopology.nodes.includes(node)) {
-        processor = new SinkProcessor(plan.repartitionTopics.get(node.id) as string, node.keySerde, node.valueSerde, env.output);
+        processor = new SinkProcessor(plan.repartitionTopics.get(node.id) as string, node.keySerde, node.valueSerde, env.output, this.phase, env);
       } else if (node.type === 'operator') {
         processor = node.spec.kind === 'stateful' ? env.createStateful(node.spec.operator, node.name) : createStatelessProcessor(node.spec);
       } else {
@@ -214,6 +230,15 @@ export class TaskPipeline {
 
   /** Lets windowed operators close windows up to `watermarkMs`. */
   advanceWatermark(watermarkMs: number): void {
+    this.phase.byWatermark = true;
+    try {
+      this.closeUpTo(watermarkMs);
+    } finally {
+      this.phase.byWatermark = false;
+    }
+  }
+
+  private closeUpTo(watermarkMs: number): void {
     for (let i = 0; i < this.processors.length; i++) {
       const processor = this.processors[i] as Processor;
       if (processor.onWatermark === undefined) continue;

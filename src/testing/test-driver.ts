@@ -88,6 +88,7 @@ export class TopologyTestDriver {
         const watermark = createWatermark(topology.options, sub.sourceTopics, this.wallClockMs);
         const holder: { task?: Task } = {};
         const lateTopics = new Map<string, string>();
+        const errors = new RecordErrorHandler(topology.options.onError, this.plan.dlqTopic, id, undefined, { warn: () => {} });
         const pipeline = new TaskPipeline(this.plan, sub, {
           taskId: id,
           partition,
@@ -100,12 +101,12 @@ export class TopologyTestDriver {
             if (lateTopic === undefined) return;
             output.push(lateOutputRecord(late, pipeline.currentRecord(), lateTopic));
           },
+          onEmitError: (error, key, value, timestampMs) => errors.handleEmit(error, key, value, timestampMs, output),
           createStateful: (spec: StatefulOperatorSpec, name: string) => {
             if (spec.lateTopic !== undefined) lateTopics.set(name, spec.lateTopic);
             return createStatefulProcessor(spec, name);
           },
         });
-        const errors = new RecordErrorHandler(topology.options.onError, this.plan.dlqTopic, id, undefined, { warn: () => {} });
         const task = new Task(id, sub.id, partition, sub.sourceTopics, pipeline, watermark, stores, errors, this.wallClockMs, output);
         holder.task = task;
         task.lifecycle.transitionTo('restoring');

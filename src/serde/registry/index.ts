@@ -9,7 +9,7 @@
  *   fields: [{ name: 'id', type: 'string' }, { name: 'cents', type: 'long' }] } });
  * // orders: Serde<{ id: string; cents: number }>; its subject is "<topic>-value" by default.
  */
-export { schemaRegistry, RegistryClient, type SchemaRegistryOptions, type SchemaKind, type FetchedSchema } from './registry-client.ts';
+export { schemaRegistry, schemaRegistryFromEnv, RegistryClient, type SchemaRegistryOptions, type SchemaKind, type FetchedSchema } from './registry-client.ts';
 export { RegistryError } from './registry-error.ts';
 export { RegistrySerde, type RegistrySerdeOptions } from './registry-serde.ts';
 export { avro, type AvroSerdeOptions } from './avro.ts';

@@ -171,9 +171,11 @@ export class RegistryClient {
     } catch (cause) {
       const reason = messageOf(cause);
       const waited = reason === NO_ANSWER ? ` (waited up to ${timeoutMs} ms)` : '';
+      // Retriable: while records wait, the runtime retries with backoff before giving up with this message.
       throw new ConfigError(`schema registry at ${baseUrl} is not reachable: ${reason}${waited}`, {
         cause,
         context: { field: 'schemaRegistry.url' },
+        retriable: true,
       });
     }
     if (response.ok) {
@@ -356,4 +358,20 @@ export class RegistryClient {
 /** A client for the schema registry at `options.url`; nothing is sent until `connect()` or a serde's `prepare`. */
 export function schemaRegistry(options: SchemaRegistryOptions): RegistryClient {
   return new RegistryClient(options);
+}
+
+/**
+ * The registry named by the environment, as `sluice run` sets it from `--schema-registry-url` /
+ * `SLUICE_SCHEMA_REGISTRY_URL` (and `..._USERNAME` / `..._PASSWORD`) before it loads a topology module.
+ */
+export function schemaRegistryFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): RegistryClient {
+  const url = env.SLUICE_SCHEMA_REGISTRY_URL;
+  if (url === undefined || url === '') {
+    throw new ConfigError('no schema registry configured (set --schema-registry-url or SLUICE_SCHEMA_REGISTRY_URL, e.g. http://registry:8081)', {
+      context: { field: 'SLUICE_SCHEMA_REGISTRY_URL' },
+    });
+  }
+  const username = env.SLUICE_SCHEMA_REGISTRY_USERNAME;
+  const password = env.SLUICE_SCHEMA_REGISTRY_PASSWORD;
+  return schemaRegistry({ url, ...(username !== undefined && password !== undefined ? { auth: { username, password } } : {}) });
 }

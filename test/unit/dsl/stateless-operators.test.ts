@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineTopology, serdes } from '../../../src/index.ts';
+import { defineTopology, serdes, tumbling } from '../../../src/index.ts';
 import { TopologyTestDriver } from '../../../src/testing/index.ts';
 
 const str = { key: serdes.string(), value: serdes.string() };
@@ -107,5 +107,41 @@ describe('stateless operators', () => {
     );
     expect(driver.readOutput<string, string>('out').map((r) => r.value)).toEqual(['y', 'y']);
     expect(driver.rawOutput('ops-dlq')).toHaveLength(1);
+  });
+});
+
+describe('results emitted when a window closes', () => {
+  const failing = {
+    name: 'failing',
+    serialize: () => {
+      throw new Error('does not fit the schema');
+    },
+    deserialize: () => 0,
+  };
+  const build = (onError: 'fail' | 'skip' | 'dead-letter') =>
+    new TopologyTestDriver(
+      defineTopology({ applicationId: 'emit', onError }, (t) => {
+        t.stream('in', { key: serdes.string(), value: serdes.string() })
+          .groupByKey()
+          .windowedBy(tumbling('1m'))
+          .count()
+          .to('out', { key: serdes.windowed<string>(), value: failing });
+      }),
+    );
+
+  it('dead-letter writes a result that does not serialize to the DLQ as JSON, and processing goes on', () => {
+    const driver = build('dead-letter');
+    driver.input<string, string>('in').pipe('a', 'x', { timestampMs: 1000 });
+    driver.input<string, string>('in').pipe('a', 'x', { timestampMs: 120_000 });
+    const dlq = driver.rawOutput('emit-dlq');
+    expect(dlq).toHaveLength(1);
+    expect(JSON.parse(dlq[0]?.value?.toString() ?? '')).toEqual({ value: 1, final: true });
+    expect(dlq[0]?.headers?.['sluice.emit.topic']).toBe('out');
+  });
+
+  it('fail stops with the reason', () => {
+    const driver = build('fail');
+    driver.input<string, string>('in').pipe('a', 'x', { timestampMs: 1000 });
+    expect(() => driver.input<string, string>('in').pipe('a', 'x', { timestampMs: 120_000 })).toThrow(/does not fit the schema/);
   });
 });
