@@ -116,7 +116,7 @@ describe('results emitted when a window closes', () => {
     serialize: () => {
       throw new Error('does not fit the schema');
     },
-    deserialize: () => 0,
+    deserialize: () => ({ value: 0, final: true }),
   };
   const build = (onError: 'fail' | 'skip' | 'dead-letter') =>
     new TopologyTestDriver(
