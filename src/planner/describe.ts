@@ -37,7 +37,7 @@ export function describePlan(plan: Plan, partitions?: ResolvedPartitions): Topol
     const operators: OperatorDescription[] = sub.nodes.map((node) => ({
       name: node.name,
       kind: kindOf(node),
-      children: node.children.map((c) => c.name),
+      children: node.children.map((c) => (c.type === 'repartition' && !sub.nodes.includes(c) ? `${c.name}-sink` : c.name)),
     }));
     // A repartition node writing into another sub-topology appears in its writer as a sink of that topic.
     for (const node of sub.nodes) {

@@ -220,7 +220,7 @@ export class Application implements StatusSource {
       instanceId: this.options.config.instanceId,
       state: this.state,
       inGroup,
-      ready: inGroup && (this.state === 'running' || this.state === 'rebalancing') && tasks.every((t) => t.state === 'running' || t.state === 'suspended'),
+      ready: inGroup && this.tasks?.isReconciling() !== true && (this.state === 'running' || this.state === 'rebalancing') && tasks.every((t) => t.state === 'running' || t.state === 'suspended'),
       startedAtMs: this.startedAtMs,
       tasks,
     };

@@ -42,5 +42,8 @@ export async function ensureTopics(admin: Admin, plan: Plan, logger: Logger): Pr
     await admin.createTopics(toCreate);
     logger.info({ topics: toCreate.map((t) => `${t.name}(${t.partitions})`) }, 'created internal topics');
   }
-  return resolved;
+  // Sink and late topics are the user's: report their partition counts too (for /topology and the dashboard).
+  const topics = new Map(resolved.topics);
+  for (const t of plan.sinkTopics) topics.set(t, (existing.get(t) as { partitions: number }).partitions);
+  return { topics, subtopologies: resolved.subtopologies };
 }

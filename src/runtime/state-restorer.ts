@@ -66,6 +66,7 @@ export class StateRestorer {
    * it is only trusted right after the clean shutdown that wrote it.
    */
   async restore(task: Task, heartbeat: () => Promise<void>): Promise<number | undefined> {
+    task.restoreProgress = 0;
     const ranges = await this.changelogEnds(task);
     let snapshotWatermark: number | undefined;
     if (this.snapshotDir !== null) {

@@ -61,6 +61,7 @@ export class TaskManager {
   private readonly lateLog: RateLimitedLog;
   private readonly recordLog: RateLimitedLog;
   private readonly debug: boolean;
+  private reconciling = false;
   private lastPurgeMs = Date.now();
   private readonly repartitionTopics: ReadonlySet<string>;
 
@@ -81,6 +82,11 @@ export class TaskManager {
     return this.applied !== undefined;
   }
 
+  /** True while an assignment is being applied: its tasks may not exist yet, so the instance is not ready. */
+  isReconciling(): boolean {
+    return this.reconciling || this.latest !== this.applied;
+  }
+
   private async adminClient(): Promise<Admin> {
     if (this.admin === undefined) {
       const admin = this.o.client.admin();
@@ -95,6 +101,15 @@ export class TaskManager {
     const assignment = this.latest;
     if (assignment === undefined || assignment === this.applied) return false;
     this.applied = assignment;
+    this.reconciling = true;
+    try {
+      return await this.applyAssignment(assignment, heartbeat);
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  private async applyAssignment(assignment: Assignment, heartbeat: () => Promise<void>): Promise<boolean> {
     const wanted = new Map<string, { subtopology: Subtopology; partition: number }>();
     for (const tp of assignment.partitions) {
       const sub = this.o.plan.readerOf.get(tp.topic);

@@ -14,14 +14,14 @@ export interface SluiceProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-export function startSluice(topologyFile: string, args: { applicationId: string; env?: Record<string, string>; flags?: string[]; name?: string }): SluiceProcess {
+export function startSluice(topologyFile: string, args: { applicationId: string; env?: Record<string, string>; flags?: string[]; name?: string; httpPort?: number }): SluiceProcess {
   const dir = join(root, 'test-output', 'logs');
   mkdirSync(dir, { recursive: true });
   const logFile = join(dir, `${args.applicationId}-${args.name ?? 'instance'}-${Date.now()}.log`);
   const log = createWriteStream(logFile);
   const child = spawn(
     process.execPath,
-    [join(root, 'bin', 'sluice.js'), 'run', topologyFile, '--application-id', args.applicationId, '--http-port', 'off', '--log-level', process.env.SLUICE_TEST_LOG_LEVEL ?? 'info', ...(args.flags ?? [])],
+    [join(root, 'bin', 'sluice.js'), 'run', topologyFile, '--application-id', args.applicationId, '--http-port', args.httpPort === undefined ? 'off' : String(args.httpPort), '--log-level', process.env.SLUICE_TEST_LOG_LEVEL ?? 'info', ...(args.flags ?? [])],
     { cwd: root, env: { ...process.env, ...args.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let text = '';
