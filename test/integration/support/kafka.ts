@@ -102,3 +102,17 @@ export async function endOffsets(topic: string): Promise<number> {
   await admin.disconnect();
   return offsets.reduce((s, o) => s + Number(o.high), 0);
 }
+
+/** Input records a group has committed, summed over partitions (0 while the group coordinator is loading). */
+export async function committedTotal(groupId: string, topic: string): Promise<number> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (offsets[0]?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  } catch {
+    return 0;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../../src/testing/index.ts';
-import { brokers, createTopics, kafka, produce, readTopic, uniqueName, type Message } from '../support/kafka.ts';
+import { brokers, committedTotal, createTopics, produce, readTopic, uniqueName, type Message } from '../support/kafka.ts';
 import { startSluice, waitFor } from '../support/sluice-process.ts';
 
 const fixture = join(import.meta.dirname, '..', 'fixtures', 'windowed-count.ts');
@@ -25,19 +25,6 @@ function events(from: number, to: number): Message[] {
     out.push({ key, value: JSON.stringify({ ts: T0 + i * 10 }), partition: partitionForKey(Buffer.from(key), PARTITIONS) });
   }
   return out;
-}
-
-async function committed(groupId: string, topic: string): Promise<number> {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets[0]?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  } catch {
-    return 0;
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 function windowsOf(records: { key: string | null; value: string | null }[]): string[] {
@@ -72,7 +59,7 @@ describe('restore', () => {
     await produce(input, events(0, PHASE1));
     // A: run phase 1, stop cleanly (writes snapshots).
     const a1 = startSluice(fixture, { applicationId: appA, env: env(outA), flags: flags(dirA), name: 'a1' });
-    await waitFor('A to commit phase 1', async () => (await committed(appA, input)) >= PHASE1, 120_000);
+    await waitFor('A to commit phase 1', async () => (await committedTotal(appA, input)) >= PHASE1, 120_000);
     a1.kill('SIGTERM');
     expect(await a1.exited).toBe(0);
     const snapshots = readdirSync(join(dirA, appA));
@@ -80,7 +67,7 @@ describe('restore', () => {
 
     // B: run phase 1 on b1, then b2 joins with an empty state dir and b1 leaves: b2 restores from changelogs.
     const b1 = startSluice(fixture, { applicationId: appB, env: env(outB), flags: flags(mkdtempSync(join(tmpdir(), 'sluice-state-b1-'))), name: 'b1' });
-    await waitFor('B to commit phase 1', async () => (await committed(appB, input)) >= PHASE1, 120_000);
+    await waitFor('B to commit phase 1', async () => (await committedTotal(appB, input)) >= PHASE1, 120_000);
     const b2 = startSluice(fixture, { applicationId: appB, env: env(outB), flags: flags(mkdtempSync(join(tmpdir(), 'sluice-state-b2-'))), name: 'b2' });
     await waitFor('b2 to get tasks', () => /"task running"/.test(b2.output()), 60_000);
     b1.kill('SIGTERM');

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../../src/testing/index.ts';
-import { brokers, createTopics, kafka, produce, readTopic, uniqueName, type Message } from '../support/kafka.ts';
+import { brokers, committedTotal, createTopics, produce, readTopic, uniqueName, type Message } from '../support/kafka.ts';
 import { startSluice, waitFor, type SluiceProcess } from '../support/sluice-process.ts';
 
 const fixture = join(import.meta.dirname, '..', 'fixtures', 'windowed-count.ts');
@@ -75,20 +75,6 @@ function generate(seed: number): Generated {
   return { messages, expected, lateSent, outOfOrder };
 }
 
-/** Input records the group has committed (0 while the group coordinator is still loading). */
-async function committed(groupId: string, topic: string): Promise<number> {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets[0]?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  } catch {
-    return 0;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 describe('windowed count, exactly-once across SIGKILL', () => {
   it('emits every window once with the expected count; late records all in the late topic', async () => {
     const seed = Math.floor(Math.random() * 1e9);
@@ -111,10 +97,10 @@ describe('windowed count, exactly-once across SIGKILL', () => {
     let instance: SluiceProcess = start('run-0');
     for (let k = 0; k < killAt.length; k++) {
       const target = Math.floor(messages.length * (killAt[k] as number));
-      await waitFor(`committed input to pass ${target} (${instance.logFile})`, async () => (await committed(applicationId, input)) >= target, 240_000, 100);
+      await waitFor(`committed input to pass ${target} (${instance.logFile})`, async () => (await committedTotal(applicationId, input)) >= target, 240_000, 100);
       instance.kill('SIGKILL');
       await instance.exited;
-      kills.push(await committed(applicationId, input));
+      kills.push(await committedTotal(applicationId, input));
       instance = start(`run-${k + 1}`);
     }
     const results = await readTopic(output, { expected: expected.size, timeoutMs: 90_000, quietMs: 3000 });
