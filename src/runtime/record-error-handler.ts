@@ -58,6 +58,9 @@ export class RecordErrorHandler {
     headers['sluice.source.topic'] = topic;
     headers['sluice.source.partition'] = String(partition);
     headers['sluice.source.offset'] = record.offset;
+    // The dead-letter topic stamps records with their append time (so retention counts from then); the
+    // source record's own timestamp is kept here.
+    headers['sluice.source.timestamp'] = String(record.timestampMs);
     headers['sluice.task'] = this.taskId;
     output.push({ topic: this.dlqTopic, key: record.key, value: record.value, timestampMs: record.timestampMs, headers });
   }

@@ -48,6 +48,7 @@ describe('bad records', () => {
       'sluice.task': '0_0',
     });
     expect(first?.headers['sluice.error.message']).toMatch(/not valid JSON/);
+    expect(first?.headers['sluice.source.timestamp']).toMatch(/^\d+$/);
   });
 
   it('fail: stops with the offset in the message and commits nothing past the bad record', async () => {

@@ -319,7 +319,7 @@ describe('an Avro topology through the schema registry', () => {
         expect(d.key?.toString(), b.case).toBe(source.key?.toString());
         if (b.value === null) expect(d.value, b.case).toBeNull();
         else expect(Buffer.compare(d.value ?? Buffer.alloc(1), b.value), b.case).toBe(0);
-        expect(d.timestamp, b.case).toBe(source.timestamp);
+        expect(Number(d.headers['sluice.source.timestamp']), b.case).toBe(source.timestamp);
         expect(d.headers, b.case).toMatchObject({
           'sluice.error.class': 'DeserializationError',
           'sluice.error.code': 'SLUICE_DESERIALIZATION',
