@@ -1,6 +1,6 @@
-import type { StoreOptions } from './key-value-store.ts';
 import type { ChangelogEntry, StateStore } from './state-store.ts';
-import { WindowedEntries, type WindowedEntry } from './windowed-entries.ts';
+import type { WindowedEntry } from './windowed-entries.ts';
+import { WindowedStoreBase } from './windowed-store-base.ts';
 
 export type { WindowedEntry } from './windowed-entries.ts';
 
@@ -25,15 +25,7 @@ export interface SessionStore<K, V> extends StateStore {
   exportEntries(): Iterable<ChangelogEntry>;
 }
 
-export class InMemorySessionStore<K, V> implements SessionStore<K, V> {
-  readonly name: string;
-  private readonly entries: WindowedEntries<K, V>;
-
-  constructor(options: StoreOptions<K, V>) {
-    this.name = options.name;
-    this.entries = new WindowedEntries(options.keySerde, options.valueSerde);
-  }
-
+export class InMemorySessionStore<K, V> extends WindowedStoreBase<K, V> implements SessionStore<K, V> {
   findSessions(key: K, fromMs: number, toMs: number): WindowedEntry<K, V>[] {
     const found: WindowedEntry<K, V>[] = [];
     for (const session of this.entries.forKey(key)) {
@@ -43,47 +35,7 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V> {
     return found;
   }
 
-  get(key: K, startMs: number, endMs: number): V | undefined {
-    return this.entries.get(key, startMs, endMs);
-  }
-
-  put(key: K, startMs: number, endMs: number, value: V): void {
-    this.entries.put(key, startMs, endMs, value);
-  }
-
   remove(session: WindowedEntry<K, V>): void {
     this.entries.removeEntry(session);
-  }
-
-  expire(maxEndMs: number, onExpired?: (entry: WindowedEntry<K, V>) => void): number {
-    return this.entries.expire(maxEndMs, onExpired);
-  }
-
-  byEndTime(minEndMs?: number, maxEndMs?: number): IterableIterator<WindowedEntry<K, V>> {
-    return this.entries.byEndTime(minEndMs, maxEndMs);
-  }
-
-  exportEntries(): Iterable<ChangelogEntry> {
-    return this.entries.exportEntries();
-  }
-
-  size(): number {
-    return this.entries.size;
-  }
-
-  hasChanges(): boolean {
-    return this.entries.hasChanges();
-  }
-
-  drainChanges(): ChangelogEntry[] {
-    return this.entries.drainChanges();
-  }
-
-  restore(entry: ChangelogEntry): void {
-    this.entries.restore(entry);
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 }

@@ -1,6 +1,6 @@
-import type { StoreOptions } from './key-value-store.ts';
 import type { ChangelogEntry, StateStore } from './state-store.ts';
-import { lowerBound, WindowedEntries, type WindowedEntry } from './windowed-entries.ts';
+import { lowerBound, type WindowedEntry } from './windowed-entries.ts';
+import { WindowedStoreBase } from './windowed-store-base.ts';
 
 export type { WindowedEntry } from './windowed-entries.ts';
 
@@ -27,23 +27,7 @@ export interface WindowStore<K, V> extends StateStore {
 }
 
 /** WindowStore in memory (see WindowedEntries for the indexes and the changelog key format). */
-export class InMemoryWindowStore<K, V> implements WindowStore<K, V> {
-  readonly name: string;
-  private readonly entries: WindowedEntries<K, V>;
-
-  constructor(options: StoreOptions<K, V>) {
-    this.name = options.name;
-    this.entries = new WindowedEntries(options.keySerde, options.valueSerde);
-  }
-
-  get(key: K, startMs: number, endMs: number): V | undefined {
-    return this.entries.get(key, startMs, endMs);
-  }
-
-  put(key: K, startMs: number, endMs: number, value: V): void {
-    this.entries.put(key, startMs, endMs, value);
-  }
-
+export class InMemoryWindowStore<K, V> extends WindowedStoreBase<K, V> implements WindowStore<K, V> {
   delete(key: K, startMs: number, endMs: number): void {
     this.entries.delete(key, startMs, endMs);
   }
@@ -57,37 +41,5 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V> {
       found.push(slot);
     }
     return found;
-  }
-
-  expire(maxEndMs: number, onExpired?: (entry: WindowedEntry<K, V>) => void): number {
-    return this.entries.expire(maxEndMs, onExpired);
-  }
-
-  byEndTime(minEndMs?: number, maxEndMs?: number): IterableIterator<WindowedEntry<K, V>> {
-    return this.entries.byEndTime(minEndMs, maxEndMs);
-  }
-
-  exportEntries(): Iterable<ChangelogEntry> {
-    return this.entries.exportEntries();
-  }
-
-  size(): number {
-    return this.entries.size;
-  }
-
-  hasChanges(): boolean {
-    return this.entries.hasChanges();
-  }
-
-  drainChanges(): ChangelogEntry[] {
-    return this.entries.drainChanges();
-  }
-
-  restore(entry: ChangelogEntry): void {
-    this.entries.restore(entry);
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 }
