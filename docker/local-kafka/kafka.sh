@@ -17,19 +17,9 @@ lib="$cache/lib"
 runs="$cache/run"
 ready_timeout_s="${SLUICE_KAFKA_READY_TIMEOUT:-90}"
 
-die() { echo "kafka.sh: $*" >&2; exit 1; }
-
-need() {
-  command -v "$1" >/dev/null 2>&1 || die "$1 is not installed or not on PATH ($2)"
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port_from() {
-  local p=$1
-  while port_in_use "$p"; do p=$((p + 1)); done
-  echo "$p"
-}
+script_name=kafka.sh
+# shellcheck source=../lib/process.sh
+source "$here/../lib/process.sh"
 
 fetch() {
   if [[ -f "$lib/.complete" ]]; then return 0; fi
@@ -102,16 +92,6 @@ EOF
 
 java_opts() {
   echo "-Xms256m -Xmx1g -XX:+UseG1GC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"
-}
-
-stop_pid() {
-  local pid=$1
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -9 "$pid" 2>/dev/null || true
 }
 
 start() {
@@ -188,6 +168,7 @@ stop() {
     if [[ $all -eq 1 || "${d##*/}" == "$target" ]]; then
       stop_pid "$(cat "$d/pid")"
       rm -f "$d/pid"
+      rm -rf "$d/data" # the log files stay for reading; the data would only fill the disk
       echo "kafka.sh: stopped the broker on port ${d##*/}" >&2
     fi
   done

@@ -23,19 +23,9 @@ runs="$cache/run"
 ready_timeout_s="${SLUICE_REGISTRY_READY_TIMEOUT:-120}"
 api_path="/apis/ccompat/v7"
 
-die() { echo "registry.sh: $*" >&2; exit 1; }
-
-need() {
-  command -v "$1" >/dev/null 2>&1 || die "$1 is not installed or not on PATH ($2)"
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port_from() {
-  local p=$1
-  while port_in_use "$p"; do p=$((p + 1)); done
-  echo "$p"
-}
+script_name=registry.sh
+# shellcheck source=../lib/process.sh
+source "$here/../lib/process.sh"
 
 # Major version of a java binary (17, 21, 25...), or 0 when it does not run.
 java_major() {
@@ -154,16 +144,6 @@ http_status() {
     && IFS= read -r -t 5 line <&3 && echo "$line") 2>/dev/null || true)
   line=${line#HTTP/* }
   [[ "${line:0:3}" =~ ^[0-9]{3}$ ]] && echo "${line:0:3}" || echo 000
-}
-
-stop_pid() {
-  local pid=$1 wait_s=${2:-10}
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 $((wait_s * 10))); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -9 "$pid" 2>/dev/null || true
 }
 
 start() {
