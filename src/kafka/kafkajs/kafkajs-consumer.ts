@@ -69,7 +69,7 @@ export class KafkajsConsumer implements GroupConsumer {
     installFetchAbortedFilter();
     this.consumer = kafka.consumer({
       groupId: options.groupId,
-      partitionAssigners: [copartitionedAssigner],
+      partitionAssigners: [copartitionedAssigner(() => [...new Set([...this.assigned].map((tp) => Number(tp.split('\u0000')[1])))])],
       sessionTimeout: options.sessionTimeoutMs,
       rebalanceTimeout: options.rebalanceTimeoutMs,
       heartbeatInterval: options.heartbeatIntervalMs,
