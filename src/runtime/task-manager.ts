@@ -142,12 +142,17 @@ export class TaskManager {
     return true;
   }
 
+  /**
+   * Whether nobody else committed for this task while it was ours to keep. Another owner would have read our
+   * offset after fencing us and committed further, so only a group offset *ahead* of ours means the state is
+   * stale; one behind ours is our own last commit whose marker has not been applied yet.
+   */
   private async positionsCurrent(managed: ManagedTask): Promise<boolean> {
     const admin = await this.adminClient();
     for (const topic of managed.task.inputTopics) {
-      const committed = (await admin.committedOffsets(this.o.plan.applicationId, topic)).get(managed.task.partition) ?? '-1';
-      if (!managed.task.hasCommitted && BigInt(committed) < 0n) continue;
-      if (managed.task.committedPosition(topic) !== committed) return false;
+      const committed = BigInt((await admin.committedOffsets(this.o.plan.applicationId, topic)).get(managed.task.partition) ?? '-1');
+      const mine = managed.task.committedPosition(topic);
+      if (committed > BigInt(mine ?? '-1')) return false;
     }
     return true;
   }
