@@ -3,7 +3,8 @@
  * request, so a retried request is written once and in order. Retries are bounded (about 30 s in all) so a
  * send fails instead of hanging while the cluster is away.
  */
-import { Partitioners, type Kafka, type Producer as RawProducer } from 'kafkajs';
+import { javaCompatiblePartitioner } from './murmur2-partition.ts';
+import type { Kafka, Producer as RawProducer } from 'kafkajs';
 import type { OutputRecord, Producer } from '../types.ts';
 import { toKafkaError } from './errors.ts';
 import { toSendBatches } from './records.ts';
@@ -18,7 +19,7 @@ export class KafkajsProducer implements Producer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: javaCompatiblePartitioner,
       retry: PRODUCER_RETRY,
     });
   }

@@ -26,8 +26,8 @@
  *   retries. Retries are bounded (with a 50 ms first backoff, which also covers CONCURRENT_TRANSACTIONS right
  *   after a commit) so a send fails in bounded time and the task can abort.
  */
+import { javaCompatiblePartitioner } from './murmur2-partition.ts';
 import type { Kafka, Producer as KafkajsProducer, Transaction as KafkajsTx } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
 import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/index.ts';
 import type { KafkaLogger } from '../logger.ts';
 import type { Transaction, TransactionalProducer, TransactionalProducerOptions } from '../types.ts';
@@ -144,7 +144,7 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
       idempotent: false,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: javaCompatiblePartitioner,
       retry: TRANSACTIONAL_RETRY,
     });
     try {

@@ -1,30 +1,23 @@
 /**
- * The Java client's default partition for a keyed record: toPositive(murmur2(key)) % partitions. Reuses
- * kafkajs's DefaultPartitioner (its murmur2 is the Java one); the in-memory test driver needs the same placement.
+ * The producers' partitioner. kafkajs calls it once per record, and its DefaultPartitioner filters the
+ * partition metadata on every call before looking at the record; this one returns an explicit partition at
+ * once, places keyed records as the Java client does (murmur2 over all partitions), and leaves only keyless
+ * records to kafkajs's round-robin.
  */
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
+import { Partitioners, type ICustomPartitioner } from 'kafkajs';
+import { murmur2Partition } from '../murmur2.ts';
 
-const partitioner = Partitioners.DefaultPartitioner();
-const metadataByCount = new Map<number, PartitionMetadata[]>();
+export { murmur2Partition };
 
-function metadataFor(partitions: number): PartitionMetadata[] {
-  let metadata = metadataByCount.get(partitions);
-  if (metadata === undefined) {
-    metadata = Array.from({ length: partitions }, (_, partitionId) => ({
-      partitionId,
-      leader: 0,
-      partitionErrorCode: 0,
-      replicas: [0],
-      isr: [0],
-    }));
-    metadataByCount.set(partitions, metadata);
-  }
-  return metadata;
-}
-
-export function murmur2Partition(key: Buffer, partitions: number): number {
-  if (!Number.isInteger(partitions) || partitions < 1) {
-    throw new RangeError(`partition count must be a positive integer (got ${partitions})`);
-  }
-  return partitioner({ topic: '', partitionMetadata: metadataFor(partitions), message: { key, value: null } });
-}
+export const javaCompatiblePartitioner: ICustomPartitioner = () => {
+  const keyless = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const { message, partitionMetadata } = args;
+    if (message.partition !== undefined && message.partition !== null) return message.partition;
+    const key = message.key;
+    if (key !== null && key !== undefined && partitionMetadata.length > 0) {
+      return murmur2Partition(Buffer.isBuffer(key) ? key : Buffer.from(key), partitionMetadata.length);
+    }
+    return keyless(args);
+  };
+};
