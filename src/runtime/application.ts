@@ -135,7 +135,7 @@ export class Application implements StatusSource {
       if (!controls.isRunning()) return;
       try {
         if (await tasks.reconcile(() => controls.heartbeat())) this.afterReconcile();
-        await tasks.processBatch(batch);
+        await tasks.processBatch(batch, () => controls.isRunning());
       } catch (error) {
         this.handleError(error);
       }

@@ -32,6 +32,8 @@ interface ManagedTask {
   /** Watermark last written to the changelog. */
   persistedWatermarkMs: number;
   consecutiveFailures: number;
+  /** Incremented by every roll-back to the last commit. */
+  rollbacks: number;
 }
 
 export interface TaskManagerOptions {
@@ -46,6 +48,8 @@ export interface TaskManagerOptions {
 }
 
 const MAX_CONSECUTIVE_COMMIT_FAILURES = 10;
+/** Records run through a task between two chances to commit. */
+const SLICE_RECORDS = 2_000;
 
 /**
  * Owns this instance's tasks: creates them for newly assigned partitions (initialising each task's producer
@@ -196,7 +200,7 @@ export class TaskManager {
     });
     const task = new Task(id, subtopology.id, partition, subtopology.sourceTopics, pipeline, watermark, stores, errors, Date.now(), output);
     holder.task = task;
-    const managed: ManagedTask = { task, committer, subtopology, persistedWatermarkMs: Number.MIN_SAFE_INTEGER, consecutiveFailures: 0 };
+    const managed: ManagedTask = { task, committer, subtopology, persistedWatermarkMs: Number.MIN_SAFE_INTEGER, consecutiveFailures: 0, rollbacks: 0 };
     this.tasks.set(id, managed);
     // 2. Read where to resume, after the fence, so a zombie's last commit is visible.
     const admin = await this.adminClient();
@@ -228,7 +232,7 @@ export class TaskManager {
     managed.persistedWatermarkMs = task.watermark.current();
   }
 
-  async processBatch(batch: InputBatch): Promise<void> {
+  async processBatch(batch: InputBatch, isRunning: () => boolean = () => true): Promise<void> {
     const sub = this.o.plan.readerOf.get(batch.topic);
     if (sub === undefined) return;
     const managed = this.tasks.get(taskIdFor(sub, batch.partition));
@@ -236,19 +240,27 @@ export class TaskManager {
     const { task } = managed;
     const serdes = task.pipeline.inputSerdes(batch.topic);
     if (serdes?.key.prepare !== undefined || serdes?.value.prepare !== undefined) await this.prepareInputs(batch, serdes);
-    const started = performance.now();
-    const now = Date.now();
-    const processed = task.processBatch(batch, now);
-    if (this.debug) {
-      this.o.logger.debug(
-        { task: task.id, topic: batch.topic, first: batch.records[0]?.offset, last: batch.records[batch.records.length - 1]?.offset, records: batch.records.length, processed, position: task.position(batch.topic) },
-        'batch',
-      );
+    // A fetched batch can hold tens of thousands of records. It is processed in slices so the commit interval
+    // holds (transactions stay small and output flows) however large the fetch was.
+    const rollbacks = managed.rollbacks;
+    for (let from = 0; from < batch.records.length; from += SLICE_RECORDS) {
+      const slice = from === 0 && batch.records.length <= SLICE_RECORDS ? batch : { ...batch, records: batch.records.slice(from, from + SLICE_RECORDS) };
+      const started = performance.now();
+      const now = Date.now();
+      const processed = task.processBatch(slice, now);
+      if (this.debug) {
+        this.o.logger.debug(
+          { task: task.id, topic: slice.topic, first: slice.records[0]?.offset, last: slice.records[slice.records.length - 1]?.offset, records: slice.records.length, processed, position: task.position(slice.topic) },
+          'batch',
+        );
+      }
+      this.o.metrics.processDuration.observe({ task: task.id }, (performance.now() - started) / 1000);
+      this.o.metrics.recordsConsumed.inc({ topic: slice.topic }, processed);
+      if (task.consumerLag !== null) this.o.metrics.consumerLag.set({ topic: slice.topic, partition: String(slice.partition) }, task.consumerLag);
+      if (now - task.lastCommitAtMs >= this.o.config.commitIntervalMs) await this.commit(managed, now);
+      // After a roll-back (the consumer was sought back) or a close, the rest of this batch must not be processed.
+      if (managed.rollbacks !== rollbacks || task.state !== 'running' || !isRunning()) return;
     }
-    this.o.metrics.processDuration.observe({ task: task.id }, (performance.now() - started) / 1000);
-    this.o.metrics.recordsConsumed.inc({ topic: batch.topic }, processed);
-    if (task.consumerLag !== null) this.o.metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, task.consumerLag);
-    if (now - task.lastCommitAtMs >= this.o.config.commitIntervalMs) await this.commit(managed, now);
   }
 
   /**
@@ -369,6 +381,7 @@ export class TaskManager {
       throw new SluiceError('SLUICE_COMMIT_FAILED', `task ${task.id} failed to commit ${managed.consecutiveFailures} times in a row: ${(error as Error).message}`, { cause: error, context: { taskId: task.id } });
     }
     task.rollBack();
+    managed.rollbacks++;
     task.lifecycle.transitionTo('restoring');
     await this.restore(managed, async () => {});
     task.lifecycle.transitionTo('running');
