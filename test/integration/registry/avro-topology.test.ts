@@ -17,7 +17,7 @@ import type { IHeaders } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../../src/testing/index.ts';
 import { customerMinuteSchema, orderSchema } from '../../../topologies/orders-avro.ts';
-import { brokers, createTopics, kafka, produce, uniqueName, type Message } from '../support/kafka.ts';
+import { brokers, createTopics, produce, readTopicRaw, uniqueName, type Message, type RawReadRecord } from '../support/kafka.ts';
 import { startSluice, type SluiceProcess } from '../support/sluice-process.ts';
 import { startRegistry, type LocalRegistry } from '../setup/registry.ts';
 
@@ -65,15 +65,6 @@ interface CustomerMinute {
   cents: number;
 }
 
-interface RawRecord {
-  key: Buffer | null;
-  value: Buffer | null;
-  partition: number;
-  offset: string;
-  timestamp: number;
-  headers: Record<string, string>;
-}
-
 let registry: LocalRegistry;
 let registryStartedMs = 0;
 
@@ -112,31 +103,6 @@ async function latestId(subject: string): Promise<number> {
   const response = await fetch(`${registry.url}/subjects/${encodeURIComponent(subject)}/versions/latest`);
   expect(response.ok, `subject ${subject} exists`).toBe(true);
   return ((await response.json()) as { id: number }).id;
-}
-
-/** Reads a whole topic read_committed, bytes as they are, until `expected` records came and then `quietMs` of nothing. */
-async function readRaw(topic: string, options: { expected: number; timeoutMs: number; quietMs?: number }): Promise<RawRecord[]> {
-  const consumer = kafka().consumer({ groupId: uniqueName('avro-reader'), maxWaitTimeInMs: 200 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const out: RawRecord[] = [];
-  let lastAt = Date.now();
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
-        out.push({ key: m.key, value: m.value, partition: batch.partition, offset: m.offset, timestamp: Number(m.timestamp), headers });
-      }
-      if (batch.messages.length > 0) lastAt = Date.now();
-    },
-  });
-  const deadline = Date.now() + options.timeoutMs;
-  while (Date.now() < deadline && !(out.length >= options.expected && Date.now() - lastAt >= (options.quietMs ?? 1500))) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await consumer.disconnect();
-  return out;
 }
 
 /** A key of the form `${prefix}${n}` that the default partitioner puts on `partition`. */
@@ -251,7 +217,7 @@ describe('an Avro topology through the schema registry', () => {
     const producedAt = Date.now();
 
     // Where the bad records are, as the broker numbered them.
-    const inputRecords = await readRaw(input, { expected: withBad.length, timeoutMs: 30_000, quietMs: 500 });
+    const inputRecords = await readTopicRaw(input, { expected: withBad.length, timeoutMs: 30_000, quietMs: 500 });
     expect(inputRecords).toHaveLength(withBad.length);
     const badAt = new Map(inputRecords.filter((r) => r.headers['test.case'] !== undefined).map((r) => [r.headers['test.case'] as string, r]));
     expect(badAt.size).toBe(bad.length);
@@ -262,9 +228,9 @@ describe('an Avro topology through the schema registry', () => {
       name: 'avro',
     });
     try {
-      const results = await readRaw(output, { expected: expected.size, timeoutMs: 120_000, quietMs: 3000 });
+      const results = await readTopicRaw(output, { expected: expected.size, timeoutMs: 120_000, quietMs: 3000 });
       const resultsAt = Date.now();
-      const dead = await readRaw(dlq, { expected: bad.length, timeoutMs: 30_000 });
+      const dead = await readTopicRaw(dlq, { expected: bad.length, timeoutMs: 30_000 });
       app.kill('SIGTERM');
       const exit = await app.exited;
       const log = app.logFile;
@@ -314,8 +280,8 @@ describe('an Avro topology through the schema registry', () => {
       // Every malformed record in the DLQ once, byte for byte, with why and where it came from.
       expect(dead.map((d) => d.headers['test.case']).sort()).toEqual(bad.map((b) => b.case).sort());
       for (const b of bad) {
-        const source = badAt.get(b.case) as RawRecord;
-        const d = dead.find((r) => r.headers['test.case'] === b.case) as RawRecord;
+        const source = badAt.get(b.case) as RawReadRecord;
+        const d = dead.find((r) => r.headers['test.case'] === b.case) as RawReadRecord;
         expect(d.key?.toString(), b.case).toBe(source.key?.toString());
         if (b.value === null) expect(d.value, b.case).toBeNull();
         else expect(Buffer.compare(d.value ?? Buffer.alloc(1), b.value), b.case).toBe(0);

@@ -64,23 +64,28 @@ export interface ReadRecord {
   headers: Record<string, string>;
 }
 
+export interface RawReadRecord extends Omit<ReadRecord, 'key' | 'value'> {
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
 /**
- * Reads a whole topic read_committed (aborted transactions never show) until `expected` records arrived and
- * nothing new came for `quietMs`, or `timeoutMs` passed.
+ * Reads a whole topic read_committed (aborted transactions never show), bytes as they are, until `expected`
+ * records arrived and nothing new came for `quietMs`, or `timeoutMs` passed.
  */
-export async function readTopic(topic: string, options: { expected?: number; timeoutMs?: number; quietMs?: number; readUncommitted?: boolean } = {}): Promise<ReadRecord[]> {
+export async function readTopicRaw(topic: string, options: { expected?: number; timeoutMs?: number; quietMs?: number; readUncommitted?: boolean } = {}): Promise<RawReadRecord[]> {
   const { expected = 0, timeoutMs = 60_000, quietMs = 1500 } = options;
   const consumer = kafka().consumer({ groupId: uniqueName('reader'), readUncommitted: options.readUncommitted ?? false, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const out: ReadRecord[] = [];
+  const out: RawReadRecord[] = [];
   let lastAt = Date.now();
   await consumer.run({
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
-        out.push({ key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, partition: batch.partition, offset: m.offset, timestamp: Number(m.timestamp), headers });
+        out.push({ key: m.key, value: m.value, partition: batch.partition, offset: m.offset, timestamp: Number(m.timestamp), headers });
       }
       if (batch.messages.length > 0) lastAt = Date.now();
     },
@@ -92,6 +97,12 @@ export async function readTopic(topic: string, options: { expected?: number; tim
   }
   await consumer.disconnect();
   return out;
+}
+
+/** As readTopicRaw, with keys and values decoded as UTF-8. */
+export async function readTopic(topic: string, options: { expected?: number; timeoutMs?: number; quietMs?: number; readUncommitted?: boolean } = {}): Promise<ReadRecord[]> {
+  const raw = await readTopicRaw(topic, options);
+  return raw.map((r) => ({ ...r, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null }));
 }
 
 /** Records in the topic as the broker counts them (end offsets; includes aborted records and markers). */
