@@ -10,7 +10,7 @@ import { plan as planTopology, type Plan } from '../planner/plan.ts';
 import type { ResolvedPartitions } from '../planner/partitions.ts';
 import { ensureTopics } from './ensure-topics.ts';
 import { SerialLock } from './serial-lock.ts';
-import type { ApplicationState, ApplicationStatus, StatusSource } from './status.ts';
+import type { ApplicationState, ApplicationStatus, CommittedOutputListener, StatusSource } from './status.ts';
 import { RecordFailedError } from './record-error-handler.ts';
 import { TaskManager } from './task-manager.ts';
 
@@ -48,6 +48,7 @@ export class Application implements StatusSource {
   private producer: Producer | undefined;
   private tasks: TaskManager | undefined;
   private readonly lock = new SerialLock();
+  private readonly outputListeners = new Set<CommittedOutputListener>();
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAtMs = Date.now();
   private settle!: { resolve: () => void; reject: (error: Error) => void };
@@ -110,6 +111,7 @@ export class Application implements StatusSource {
       sharedProducer: this.producer,
       metrics: this.metrics,
       logger,
+      outputListeners: this.outputListeners,
     });
     consumer.onAssignment((assignment: Assignment) => {
       this.metrics.rebalances.inc();
@@ -223,6 +225,14 @@ export class Application implements StatusSource {
       ready: inGroup && this.tasks?.isReconciling() !== true && (this.state === 'running' || this.state === 'rebalancing') && tasks.every((t) => t.state === 'running' || t.state === 'suspended'),
       startedAtMs: this.startedAtMs,
       tasks,
+    };
+  }
+
+  /** Subscribes to the records each commit makes visible (see CommittedOutputListener). */
+  onCommittedOutput(listener: CommittedOutputListener): () => void {
+    this.outputListeners.add(listener);
+    return () => {
+      this.outputListeners.delete(listener);
     };
   }
 

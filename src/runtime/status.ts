@@ -1,3 +1,4 @@
+import type { OutputRecord } from '../kafka/types.ts';
 import type { TopologyDescription } from '../planner/description.ts';
 
 /** Lifecycle of a task; transitions are enforced in runtime/task-state.ts. */
@@ -42,8 +43,17 @@ export interface ApplicationStatus {
   readonly tasks: readonly TaskStatus[];
 }
 
+/**
+ * Called after every successful commit with the records it made visible on sink, repartition, late and
+ * dead-letter topics (never changelogs), still serialized. For watchers (the dev console, the dashboard):
+ * it must not throw and must not keep the array (copy what it needs).
+ */
+export type CommittedOutputListener = (records: readonly OutputRecord[]) => void;
+
 /** What the HTTP server reads from a running application. */
 export interface StatusSource {
   status(): ApplicationStatus;
   topology(): TopologyDescription;
+  /** Subscribes to committed output; returns the unsubscribe function. */
+  onCommittedOutput?(listener: CommittedOutputListener): () => void;
 }

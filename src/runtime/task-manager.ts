@@ -20,7 +20,7 @@ import { lateOutputRecord } from './late-record.ts';
 import { RecordErrorHandler } from './record-error-handler.ts';
 import { PURGE_INTERVAL_MS, purgeRepartitionTopics } from './repartition-purger.ts';
 import { StateRestorer, WATERMARK_KEY } from './state-restorer.ts';
-import type { TaskStatus } from './status.ts';
+import type { CommittedOutputListener, TaskStatus } from './status.ts';
 import { Task } from './task.ts';
 import { TaskPipeline } from './task-pipeline.ts';
 import { createWatermark } from './watermark.ts';
@@ -45,6 +45,8 @@ export interface TaskManagerOptions {
   readonly sharedProducer: Producer | undefined;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Listeners of committed output (see CommittedOutputListener); may be empty. */
+  readonly outputListeners?: ReadonlySet<CommittedOutputListener>;
 }
 
 const MAX_CONSECUTIVE_COMMIT_FAILURES = 10;
@@ -339,6 +341,7 @@ export class TaskManager {
       await managed.committer.commit(task.output, offsets);
       const durationMs = performance.now() - started;
       this.countProduced(task, changelogStart);
+      this.publishCommitted(task, changelogStart);
       task.markCommitted(Date.now(), durationMs);
       managed.persistedWatermarkMs = wm;
       managed.consecutiveFailures = 0;
@@ -347,6 +350,19 @@ export class TaskManager {
     } catch (error) {
       this.o.metrics.commits.inc({ result: 'failed' });
       await this.onCommitFailure(managed, error);
+    }
+  }
+
+  private publishCommitted(task: Task, userRecords: number): void {
+    const listeners = this.o.outputListeners;
+    if (listeners === undefined || listeners.size === 0 || userRecords === 0) return;
+    const records = task.output.slice(0, userRecords);
+    for (const listener of listeners) {
+      try {
+        listener(records);
+      } catch (error) {
+        this.o.logger.warn({ err: error }, 'a committed-output listener threw');
+      }
     }
   }
 
