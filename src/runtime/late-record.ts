@@ -1,5 +1,5 @@
 import type { OutputRecord } from '../kafka/types.ts';
-import type { LateRecord, RecordMetadata } from './processor.ts';
+import type { LateRecord, RecordMetadata } from '../processor/processor.ts';
 
 function json(value: unknown): Buffer | null {
   return value === undefined || value === null ? null : Buffer.from(JSON.stringify(value));

@@ -15,7 +15,7 @@ import type { Plan, Subtopology } from '../planner/plan.ts';
 import type { Serde } from '../serde/serde.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { createStatefulProcessor, createStores } from './operators/stateful.ts';
-import type { LateRecord } from './processor.ts';
+import type { LateRecord } from '../processor/processor.ts';
 import { lateOutputRecord } from './late-record.ts';
 import { RecordErrorHandler } from './record-error-handler.ts';
 import { PURGE_INTERVAL_MS, purgeRepartitionTopics } from './repartition-purger.ts';

@@ -5,7 +5,7 @@ import type { Plan, Subtopology } from '../planner/plan.ts';
 import type { Serde, SerdeContext } from '../serde/serde.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { createStatelessProcessor } from './operators/stateless.ts';
-import type { LateRecord, Processor, ProcessorContext, RecordMetadata } from './processor.ts';
+import type { LateRecord, Processor, ProcessorContext, RecordMetadata } from '../processor/processor.ts';
 
 /** What a pipeline needs from its task. */
 export interface PipelineEnvironment {

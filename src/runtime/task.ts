@@ -1,7 +1,7 @@
 import { SluiceError } from '../errors/index.ts';
 import type { InputBatch, OutputRecord, TopicPartitionOffset } from '../kafka/types.ts';
 import type { StateStore } from '../state/state-store.ts';
-import { NO_WATERMARK } from './processor.ts';
+import { NO_WATERMARK } from '../processor/processor.ts';
 import type { RecordErrorHandler } from './record-error-handler.ts';
 import type { TaskStatus } from './status.ts';
 import { TaskLifecycle } from './task-state.ts';

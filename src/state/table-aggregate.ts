@@ -1,4 +1,4 @@
-import type { Processor, ProcessorContext } from '../runtime/processor.ts';
+import type { Processor, ProcessorContext } from '../processor/processor.ts';
 import type { KeyValueStore } from './key-value-store.ts';
 
 export interface TableAggregateOptions<K, V, A> {

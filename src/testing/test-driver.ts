@@ -5,7 +5,7 @@ import type { ConsumedRecord, OutputRecord, RecordHeaders } from '../kafka/types
 import { taskIdFor } from '../planner/names.ts';
 import { plan as planTopology, type Plan } from '../planner/plan.ts';
 import { createStatefulProcessor, createStores } from '../runtime/operators/stateful.ts';
-import type { LateRecord } from '../runtime/processor.ts';
+import type { LateRecord } from '../processor/processor.ts';
 import { lateOutputRecord } from '../runtime/late-record.ts';
 import { RecordErrorHandler } from '../runtime/record-error-handler.ts';
 import { Task } from '../runtime/task.ts';

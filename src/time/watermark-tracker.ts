@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/index.ts';
-import { NO_WATERMARK } from '../runtime/processor.ts';
+import { NO_WATERMARK } from '../processor/processor.ts';
 
 export interface WatermarkTrackerOptions {
   /** How far behind the highest event time records may still arrive in order: watermark = max − this. */

@@ -1,4 +1,4 @@
-import type { Processor, ProcessorContext } from '../runtime/processor.ts';
+import type { Processor, ProcessorContext } from '../processor/processor.ts';
 import type { SessionStore } from '../state/session-store.ts';
 import type { SessionWindows } from './definitions.ts';
 import { WindowEmitter } from './window-close.ts';

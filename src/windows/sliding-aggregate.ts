@@ -1,4 +1,4 @@
-import { NO_WATERMARK, type Processor, type ProcessorContext } from '../runtime/processor.ts';
+import { NO_WATERMARK, type Processor, type ProcessorContext } from '../processor/processor.ts';
 import type { StoreSerde } from '../state/store-serde.ts';
 import type { WindowStore, WindowedEntry } from '../state/window-store.ts';
 import type { SlidingWindows } from './definitions.ts';

@@ -1,4 +1,4 @@
-import type { Processor, ProcessorContext } from '../runtime/processor.ts';
+import type { Processor, ProcessorContext } from '../processor/processor.ts';
 import type { WindowStore } from '../state/window-store.ts';
 import { firstWindowStartMs, type TimeWindows } from './definitions.ts';
 import { WindowEmitter } from './window-close.ts';

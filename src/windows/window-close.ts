@@ -1,4 +1,4 @@
-import { NO_WATERMARK, type ProcessorContext } from '../runtime/processor.ts';
+import { NO_WATERMARK, type ProcessorContext } from '../processor/processor.ts';
 import type { WindowedEntry } from '../state/windowed-entries.ts';
 import type { EmitMode, WindowResult, Windowed } from './windowed.ts';
 

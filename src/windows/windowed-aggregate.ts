@@ -1,5 +1,5 @@
 import { TopologyError } from '../errors/index.ts';
-import type { Processor } from '../runtime/processor.ts';
+import type { Processor } from '../processor/processor.ts';
 import { InMemorySessionStore } from '../state/session-store.ts';
 import type { StoreSerde } from '../state/store-serde.ts';
 import { InMemoryWindowStore } from '../state/window-store.ts';

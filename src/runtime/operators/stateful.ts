@@ -8,7 +8,7 @@ import type { Aggregation } from '../../windows/aggregations.ts';
 import type { WindowDefinition } from '../../windows/definitions.ts';
 import { windowedAggregate, windowedAggregateStore } from '../../windows/windowed-aggregate.ts';
 import type { EmitMode } from '../../windows/windowed.ts';
-import type { Processor } from '../processor.ts';
+import type { Processor } from '../../processor/processor.ts';
 
 /** What the DSL's grouped and windowed aggregations put in StatefulOperatorSpec.options. */
 interface AggregateOptions {

@@ -1,5 +1,5 @@
 import type { OperatorSpec } from '../../dsl/graph.ts';
-import type { Processor, ProcessorContext } from '../processor.ts';
+import type { Processor, ProcessorContext } from '../../processor/processor.ts';
 
 /**
  * Processors for the stateless operators. Each forwards synchronously to its children; none allocates per

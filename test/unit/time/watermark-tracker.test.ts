@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors/index.ts';
-import { NO_WATERMARK } from '../../../src/runtime/processor.ts';
+import { NO_WATERMARK } from '../../../src/processor/processor.ts';
 import { WatermarkTracker, type WatermarkTrackerOptions } from '../../../src/time/watermark-tracker.ts';
 import { InMemoryWindowStore } from '../../../src/state/window-store.ts';
 import { count } from '../../../src/windows/aggregations.ts';

@@ -1,4 +1,4 @@
-import { NO_WATERMARK, type LateRecord, type Processor, type ProcessorContext } from '../../../src/runtime/processor.ts';
+import { NO_WATERMARK, type LateRecord, type Processor, type ProcessorContext } from '../../../src/processor/processor.ts';
 import type { StateStore } from '../../../src/state/state-store.ts';
 
 export interface Forwarded {
