@@ -19,6 +19,14 @@ export interface SluiceConfig {
   readonly shutdownTimeoutMs: number;
   readonly sessionTimeoutMs: number;
   readonly maxWaitMs: number;
+  /** A task holding input it does not commit for longer than this is reported stalled (metric, /readyz, log). */
+  readonly stallTimeoutMs: number;
+  /**
+   * Largest record (key + value + headers) a task writes; a bigger one is handled by the topology's onError
+   * policy with its coordinates instead of failing every transaction. Keep it at or below the broker's
+   * message.max.bytes.
+   */
+  readonly maxRecordBytes: number;
   readonly ssl: boolean;
   readonly sslCaFile: string | undefined;
   readonly sasl: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | undefined;
@@ -46,6 +54,8 @@ const S = {
   shutdownTimeout: { flag: 'shutdown-timeout-ms', env: ['SLUICE_SHUTDOWN_TIMEOUT_MS'] },
   sessionTimeout: { flag: 'session-timeout-ms', env: ['SLUICE_SESSION_TIMEOUT_MS'] },
   maxWait: { flag: 'max-wait-ms', env: ['SLUICE_MAX_WAIT_MS'] },
+  stallTimeout: { flag: 'stall-timeout-ms', env: ['SLUICE_STALL_TIMEOUT_MS'] },
+  maxRecordBytes: { flag: 'max-record-bytes', env: ['SLUICE_MAX_RECORD_BYTES'] },
   ssl: { flag: 'kafka-ssl', env: ['SLUICE_KAFKA_SSL'] },
   sslCa: { flag: 'kafka-ssl-ca-file', env: ['SLUICE_KAFKA_SSL_CA_FILE'] },
   saslMechanism: { flag: 'kafka-sasl-mechanism', env: ['SLUICE_KAFKA_SASL_MECHANISM'] },
@@ -158,6 +168,8 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
     shutdownTimeoutMs: integer(S.shutdownTimeout, flags, env, 30_000, 0, 3_600_000),
     sessionTimeoutMs: integer(S.sessionTimeout, flags, env, 10_000, 6_000, 300_000),
     maxWaitMs: integer(S.maxWait, flags, env, 100, 1, 30_000),
+    stallTimeoutMs: integer(S.stallTimeout, flags, env, 30_000, 1_000, 86_400_000),
+    maxRecordBytes: integer(S.maxRecordBytes, flags, env, 1_000_000, 1_024, 100_000_000),
     ssl: bool(S.ssl, flags, env),
     sslCaFile: read(S.sslCa, flags, env)?.value,
     sasl,

@@ -1,5 +1,5 @@
 import type { OutputRecord, TopicPartitionOffset, TransactionalProducer } from '../kafka/types.ts';
-import type { TaskCommitter } from './committer.ts';
+import type { TaskCommitter } from './task-committer.ts';
 
 /**
  * The exactly-once commit of one task, following these steps every commit interval:
@@ -7,10 +7,13 @@ import type { TaskCommitter } from './committer.ts';
  *   2. send all pending output, repartition, changelog, late and dead-letter records in one batch;
  *   3. send the consumer offsets (last processed + 1) to the transaction for the application's group;
  *   4. commit.
- * Any failure aborts (best effort; the broker aborts on its own if we die) and rethrows: the caller rolls
- * the task back to its last commit. A fenced producer surfaces as TaskMigratedError.
+ * Any failure aborts (best effort; the broker aborts on its own if we die) and rethrows. A failed commit's
+ * outcome may be unknown (EndTxn sent, reply lost): the caller never guesses, it drops the task and builds it
+ * again from what Kafka holds (src/runtime/task-manager.ts). A fenced producer surfaces as TaskMigratedError.
  */
 export class TransactionalCommitter implements TaskCommitter {
+  readonly writesMarkers = true;
+
   constructor(
     private readonly producer: TransactionalProducer,
     private readonly groupId: string,

@@ -24,6 +24,8 @@ export class Metrics {
   readonly restoreRemaining: Gauge<'store' | 'task'>;
   readonly rebalances: Counter;
   readonly tasks: Gauge<'state'>;
+  readonly taskStalled: Gauge<'task'>;
+  readonly taskRebuilds: Counter<'reason'>;
   readonly buildInfo: Gauge<'version' | 'node_version' | 'application'>;
 
   constructor(options: { applicationId: string; version: string; defaultMetrics?: boolean }) {
@@ -59,6 +61,8 @@ export class Metrics {
     this.restoreRemaining = new Gauge({ name: 'sluice_restore_remaining_records', help: 'Changelog records left to replay before the task can run.', labelNames: ['store', 'task'], registers });
     this.rebalances = new Counter({ name: 'sluice_rebalances_total', help: 'Consumer group rebalances this instance took part in.', registers });
     this.tasks = new Gauge({ name: 'sluice_tasks', help: 'Tasks of this instance by lifecycle state.', labelNames: ['state'], registers });
+    this.taskStalled = new Gauge({ name: 'sluice_task_stalled', help: '1 while a task holds input it has not processed for longer than the stall timeout.', labelNames: ['task'], registers });
+    this.taskRebuilds = new Counter({ name: 'sluice_task_rebuilds_total', help: 'Tasks dropped and built again from committed state, by reason (commit-failed, fenced, build-failed, stale).', labelNames: ['reason'], registers });
     this.buildInfo = new Gauge({ name: 'sluice_build_info', help: 'Always 1; labels carry the sluice and Node.js versions.', labelNames: ['version', 'node_version', 'application'], registers });
     this.buildInfo.set({ version: options.version, node_version: process.versions.node, application: options.applicationId }, 1);
   }

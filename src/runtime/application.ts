@@ -112,6 +112,7 @@ export class Application implements StatusSource {
       metrics: this.metrics,
       logger,
       outputListeners: this.outputListeners,
+      onFatal: (error) => this.fail(error),
     });
     consumer.onAssignment((assignment: Assignment) => {
       this.metrics.rebalances.inc();
@@ -136,7 +137,7 @@ export class Application implements StatusSource {
       if (tasks === undefined || this.state === 'stopping' || this.state === 'stopped' || this.state === 'failed') return;
       if (!controls.isRunning()) return;
       try {
-        if (await tasks.reconcile(() => controls.heartbeat())) this.afterReconcile();
+        if (await tasks.reconcile()) this.afterReconcile();
         await tasks.processBatch(batch, () => controls.isRunning());
       } catch (error) {
         this.handleError(error);
@@ -149,7 +150,7 @@ export class Application implements StatusSource {
       const tasks = this.tasks;
       if (tasks === undefined || this.state === 'stopping' || this.state === 'stopped' || this.state === 'failed') return;
       try {
-        if (await tasks.reconcile(async () => {})) this.afterReconcile();
+        if (await tasks.reconcile()) this.afterReconcile();
         await tasks.tick(Date.now());
       } catch (error) {
         this.handleError(error);
@@ -177,10 +178,9 @@ export class Application implements StatusSource {
     this.options.logger.error({ err: error }, `sluice application failed: ${error.message}`);
     this.state = 'failed';
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.tasks?.abandonAll();
     void (async () => {
-      await this.lock.run(async () => {
-        await this.tasks?.closeAll(false).catch(() => undefined);
-      });
+      await this.tasks?.release().catch(() => undefined);
       await this.consumer?.disconnect().catch(() => undefined);
       await this.producer?.disconnect().catch(() => undefined);
       this.settle.reject(error);
@@ -198,14 +198,18 @@ export class Application implements StatusSource {
     const { logger, config } = this.options;
     const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref());
     const drain = this.lock.run(async () => {
-      await this.tasks?.closeAll(true);
+      await this.tasks?.closeAll();
       return 'done' as const;
     });
     const outcome = await Promise.race([drain, deadline]).catch((error: unknown) => {
       logger.warn({ err: error }, 'commit during shutdown failed; the next owner resumes from the last commit');
       return 'failed' as const;
     });
-    if (outcome !== 'done') await this.tasks?.closeAll(false).catch(() => undefined);
+    if (outcome !== 'done') {
+      // Tasks are dropped synchronously, so the drain (which may still hold the lock) commits nothing more.
+      this.tasks?.abandonAll();
+      await this.tasks?.release().catch(() => undefined);
+    }
     await this.consumer?.disconnect().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
     this.state = 'stopped';
@@ -217,12 +221,14 @@ export class Application implements StatusSource {
     const now = Date.now();
     const tasks = this.tasks?.statuses(now) ?? [];
     const inGroup = this.tasks?.hasAssignment() ?? false;
+    const notReady = !inGroup ? 'not in the consumer group yet' : this.state !== 'running' && this.state !== 'rebalancing' ? `application is ${this.state}` : this.tasks?.notReadyReason();
     return {
       applicationId: this.applicationId,
       instanceId: this.options.config.instanceId,
       state: this.state,
       inGroup,
-      ready: inGroup && this.tasks?.isReconciling() !== true && (this.state === 'running' || this.state === 'rebalancing') && tasks.every((t) => t.state === 'running' || t.state === 'suspended'),
+      ready: notReady === undefined,
+      ...(notReady !== undefined ? { notReadyReason: notReady } : {}),
       startedAtMs: this.startedAtMs,
       tasks,
     };

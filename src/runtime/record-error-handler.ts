@@ -1,5 +1,5 @@
 import type { ErrorPolicy } from '../dsl/define-topology.ts';
-import { describeContext, SluiceError } from '../errors/index.ts';
+import { describeContext, SluiceError, TopologyError } from '../errors/index.ts';
 import type { ConsumedRecord, OutputRecord, RecordHeaders } from '../kafka/types.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 
@@ -40,7 +40,12 @@ export class RecordErrorHandler {
     private readonly taskId: string,
     private readonly metrics: Metrics | undefined,
     private readonly log: RecordLogger,
-  ) {}
+  ) {
+    // A dead-letter policy with nowhere to write would quietly act like 'skip'.
+    if (policy === 'dead-letter' && dlqTopic === null) {
+      throw new TopologyError(`task ${taskId}: onError is 'dead-letter' but no dead-letter topic was planned`, { context: { field: 'onError', taskId } });
+    }
+  }
 
   handle(error: SluiceError, topic: string, partition: number, record: ConsumedRecord, output: OutputRecord[]): void {
     if (this.policy === 'fail') throw new RecordFailedError(error);

@@ -3,17 +3,31 @@ import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Plan } from '../planner/plan.ts';
 import { deleteSnapshot, loadSnapshot, readSnapshot, writeSnapshot, type SnapshottableStore } from '../state/snapshot.ts';
+import { CHECKPOINT_KEY, decodeCheckpoint, LEGACY_WATERMARK_KEY, type Checkpoint } from '../eos/checkpoint.ts';
 import type { Task } from './task.ts';
 
-/** Pseudo-offset key under which a snapshot carries the task watermark. */
+/** Pseudo-offset keys under which a snapshot carries the task watermark and checkpoint. */
 const SNAPSHOT_WATERMARK = '\u0000watermark';
+const SNAPSHOT_CHECKPOINT = '\u0000checkpoint';
 
-/** Reserved changelog key carrying the task watermark (in the changelog of the task's first store). */
-export const WATERMARK_KEY = Buffer.from('\u0000sluice.watermark');
+/** What a restore found. */
+export interface RestoreResult {
+  /** The last checkpoint in the changelog (or snapshot): watermark and the positions its commit made durable. */
+  readonly checkpoint: Checkpoint | undefined;
+  /** The changelog end offset (read_committed) each store was restored up to, by changelog topic. */
+  readonly changelogEnds: ReadonlyMap<string, bigint>;
+}
+
+/** Thrown out of a restore when `shouldStop` turned true (the task was revoked or dropped meanwhile). */
+export class RestoreCancelled extends Error {
+  constructor(taskId: string) {
+    super(`restore of task ${taskId} cancelled`);
+  }
+}
 
 /**
  * Restores a task's stores by reading each store's changelog partition (read_committed) from the start to
- * its end offset; reports progress in metrics, the task status and logs. Returns the persisted watermark.
+ * its end offset; reports progress in metrics, the task status and logs. Returns the last checkpoint.
  */
 export class StateRestorer {
   private reader: PartitionReader | undefined;
@@ -56,6 +70,12 @@ export class StateRestorer {
     const offsets: Record<string, string> = {};
     for (const range of ranges) offsets[range.store] = range.high.toString();
     offsets[SNAPSHOT_WATERMARK] = String(task.watermark.current());
+    const checkpoint: Record<string, string> = {};
+    for (const topic of task.inputTopics) {
+      const position = task.committedPosition(topic);
+      if (position !== undefined) checkpoint[topic] = position;
+    }
+    offsets[SNAPSHOT_CHECKPOINT] = JSON.stringify(checkpoint);
     const path = await writeSnapshot(this.snapshotDir, task.id, [...task.stores.values()] as SnapshottableStore[], offsets);
     this.logger.info({ task: task.id, path, entries: [...task.stores.values()].map((s) => `${s.name}=${s.size()}`) }, 'state snapshot written');
   }
@@ -65,10 +85,11 @@ export class StateRestorer {
    * consistent with the changelogs, otherwise from each changelog's start. The snapshot is deleted once read:
    * it is only trusted right after the clean shutdown that wrote it.
    */
-  async restore(task: Task, heartbeat: () => Promise<void>): Promise<number | undefined> {
+  async restore(task: Task, shouldStop: () => boolean): Promise<RestoreResult> {
     task.restoreProgress = 0;
     const ranges = await this.changelogEnds(task);
-    let snapshotWatermark: number | undefined;
+    const changelogEnds = new Map(ranges.map((r) => [r.topic, r.high]));
+    let fromSnapshot: Checkpoint | undefined;
     if (this.snapshotDir !== null) {
       const snapshot = await readSnapshot(this.snapshotDir, task.id);
       await deleteSnapshot(this.snapshotDir, task.id);
@@ -80,7 +101,8 @@ export class StateRestorer {
         if (consistent && loadSnapshot(snapshot, [...task.stores.values()])) {
           for (const r of ranges) r.low = BigInt(snapshot.changelogOffsets[r.store] as string);
           const wm = snapshot.changelogOffsets[SNAPSHOT_WATERMARK];
-          if (wm !== undefined) snapshotWatermark = Number(wm);
+          const positions = snapshot.changelogOffsets[SNAPSHOT_CHECKPOINT];
+          if (wm !== undefined) fromSnapshot = { watermarkMs: Number(wm), offsets: positions === undefined ? {} : (JSON.parse(positions) as Record<string, string>) };
           this.logger.info({ task: task.id, tail: ranges.map((r) => `${r.store}=${r.high - r.low}`) }, 'state loaded from the local snapshot; replaying the changelog tail');
         } else {
           this.logger.warn({ task: task.id }, 'local snapshot does not match the changelogs; restoring fully');
@@ -88,12 +110,11 @@ export class StateRestorer {
         }
       }
     }
-    const fromChangelog = await this.replay(task, ranges, heartbeat);
-    if (snapshotWatermark === undefined) return fromChangelog;
-    return fromChangelog === undefined ? snapshotWatermark : Math.max(snapshotWatermark, fromChangelog);
+    const fromChangelog = await this.replay(task, ranges, shouldStop);
+    return { checkpoint: fromChangelog ?? fromSnapshot, changelogEnds };
   }
 
-  private async replay(task: Task, ranges: { store: string; topic: string; low: bigint; high: bigint }[], heartbeat: () => Promise<void>): Promise<number | undefined> {
+  private async replay(task: Task, ranges: { store: string; topic: string; low: bigint; high: bigint }[], shouldStop: () => boolean): Promise<Checkpoint | undefined> {
     const total = ranges.reduce((sum, r) => sum + Number(r.high - r.low), 0);
     if (total === 0) {
       task.restoreProgress = 1;
@@ -101,9 +122,8 @@ export class StateRestorer {
     }
     this.reader ??= this.client.partitionReader();
     let done = 0;
-    let watermarkMs: number | undefined;
+    let checkpoint: Checkpoint | undefined;
     let lastLog = Date.now();
-    let lastBeat = Date.now();
     const started = Date.now();
     task.restoreProgress = 0;
     this.logger.info({ task: task.id, records: total }, 'restoring state from changelogs');
@@ -113,14 +133,22 @@ export class StateRestorer {
       let remaining = Number(range.high - range.low);
       this.metrics.restoreRemaining.set({ store: range.store, task: task.id }, remaining);
       await this.reader.read({ topic: range.topic, partition: task.partition, fromOffset: range.low.toString(), toOffset: range.high.toString() }, async (records) => {
+        if (shouldStop()) throw new RestoreCancelled(task.id);
         for (let i = 0; i < records.length; i++) {
           const record = records[i] as (typeof records)[number];
           const key = record.key;
-          if (key !== null && key.equals(WATERMARK_KEY)) {
-            if (record.value !== null) watermarkMs = Number(record.value.toString());
-            continue;
+          if (key === null) continue;
+          if (key.length > 0 && key[0] === 0) {
+            if (key.equals(CHECKPOINT_KEY)) {
+              checkpoint = decodeCheckpoint(record.value) ?? checkpoint;
+              continue;
+            }
+            if (key.equals(LEGACY_WATERMARK_KEY)) {
+              if (record.value !== null) checkpoint = { watermarkMs: Number(record.value.toString()), offsets: checkpoint?.offsets ?? {} };
+              continue;
+            }
           }
-          if (key !== null) store.restore({ key, value: record.value });
+          store.restore({ key, value: record.value });
         }
         const last = records[records.length - 1];
         const reached = last === undefined ? 0 : Number(BigInt(last.offset) + 1n - range.low);
@@ -132,10 +160,6 @@ export class StateRestorer {
         this.metrics.restoreRemaining.set({ store: range.store, task: task.id }, Math.max(0, remaining));
         task.restoreProgress = Math.min(1, done / total);
         const now = Date.now();
-        if (now - lastBeat > 1000) {
-          lastBeat = now;
-          await heartbeat();
-        }
         if (now - lastLog > 2000) {
           lastLog = now;
           this.logger.info({ task: task.id, progress: `${Math.round(task.restoreProgress * 100)}%` }, 'restoring');
@@ -145,7 +169,7 @@ export class StateRestorer {
     }
     task.restoreProgress = 1;
     this.logger.info({ task: task.id, records: total, ms: Date.now() - started, entries: [...task.stores.values()].map((s) => `${s.name}=${s.size()}`) }, 'state restored');
-    return watermarkMs;
+    return checkpoint;
   }
 
   async close(): Promise<void> {

@@ -29,6 +29,14 @@ export interface TaskStatus {
   readonly droppedRecords: number;
   readonly lastCommitDurationMs: number | null;
   readonly stores: readonly StoreStatus[];
+  /** Set while the task holds input it has not processed for longer than the stall timeout. */
+  readonly stall?: TaskStall | null;
+}
+
+/** Why a task counts as stalled (see TaskManager's stall check). */
+export interface TaskStall {
+  readonly sinceMs: number;
+  readonly reason: string;
 }
 
 export interface ApplicationStatus {
@@ -37,8 +45,10 @@ export interface ApplicationStatus {
   readonly state: ApplicationState;
   /** True once the instance has joined its consumer group and holds an assignment. */
   readonly inGroup: boolean;
-  /** inGroup and every task restored. */
+  /** inGroup and every assigned task built, restored and running, none stalled. */
   readonly ready: boolean;
+  /** Why the instance is not ready (absent when it is). */
+  readonly notReadyReason?: string;
   readonly startedAtMs: number;
   readonly tasks: readonly TaskStatus[];
 }

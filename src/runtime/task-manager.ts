@@ -1,39 +1,32 @@
 import { join } from 'node:path';
 import type { SluiceConfig } from '../config/config.ts';
 import type { Topology } from '../dsl/define-topology.ts';
-import type { StatefulOperatorSpec } from '../dsl/graph.ts';
-import type { TaskCommitter } from '../eos/committer.ts';
 import { AtLeastOnceCommitter } from '../eos/at-least-once-committer.ts';
+import { RecoveryBackoff } from '../eos/recovery-backoff.ts';
+import type { TaskCommitter } from '../eos/task-committer.ts';
+import { TaskCommits, type CommitResult } from '../eos/task-commits.ts';
 import { TransactionalCommitter } from '../eos/transactional-committer.ts';
-import { SluiceError, TaskMigratedError } from '../errors/index.ts';
-import type { Admin, Assignment, GroupConsumer, InputBatch, KafkaClient, Producer, TopicPartition } from '../kafka/types.ts';
+import { ConfigError, SluiceError, TopologyError } from '../errors/index.ts';
+import type { Admin, Assignment, GroupConsumer, InputBatch, KafkaClient, OutputRecord, Producer, TopicPartition } from '../kafka/types.ts';
 import type { Logger } from '../logging/logger.ts';
 import { RateLimitedLog } from '../logging/rate-limited.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { taskIdFor, transactionalIdFor } from '../planner/names.ts';
 import type { Plan, Subtopology } from '../planner/plan.ts';
 import type { Serde } from '../serde/serde.ts';
-import type { StateStore } from '../state/state-store.ts';
-import { createStatefulProcessor, createStores } from './operators/stateful.ts';
-import type { LateRecord } from '../processor/processor.ts';
-import { lateOutputRecord } from './late-record.ts';
-import { RecordErrorHandler } from './record-error-handler.ts';
+import { keptTaskIsCurrent } from './kept-task-check.ts';
+import { RecordFailedError } from './record-error-handler.ts';
 import { PURGE_INTERVAL_MS, purgeRepartitionTopics } from './repartition-purger.ts';
-import { StateRestorer, WATERMARK_KEY } from './state-restorer.ts';
+import { StallDetector } from './stall-detector.ts';
+import { RestoreCancelled, StateRestorer } from './state-restorer.ts';
 import type { CommittedOutputListener, TaskStatus } from './status.ts';
-import { Task } from './task.ts';
-import { TaskPipeline } from './task-pipeline.ts';
-import { createWatermark } from './watermark.ts';
+import type { Task } from './task.ts';
+import { buildTask } from './task-factory.ts';
 
 interface ManagedTask {
   readonly task: Task;
-  readonly committer: TaskCommitter;
+  readonly commits: TaskCommits;
   readonly subtopology: Subtopology;
-  /** Watermark last written to the changelog. */
-  persistedWatermarkMs: number;
-  consecutiveFailures: number;
-  /** Incremented by every roll-back to the last commit. */
-  rollbacks: number;
 }
 
 export interface TaskManagerOptions {
@@ -47,27 +40,43 @@ export interface TaskManagerOptions {
   readonly logger: Logger;
   /** Listeners of committed output (see CommittedOutputListener); may be empty. */
   readonly outputListeners?: ReadonlySet<CommittedOutputListener>;
+  /** A fatal error outside the processing loop (a task build or commit that must stop the application). */
+  readonly onFatal: (error: Error) => void;
 }
 
-const MAX_CONSECUTIVE_COMMIT_FAILURES = 10;
 /** Records run through a task between two chances to commit. */
 const SLICE_RECORDS = 2_000;
 
 /**
- * Owns this instance's tasks: creates them for newly assigned partitions (initialising each task's producer
- * fences any zombie, then its position is read and its state restored), closes revoked ones, feeds batches,
- * and runs the commit of each task every commit interval. All methods run under the application's lock.
+ * Owns this instance's tasks: routes batches to them, starts their commits, and keeps their lifecycle.
+ *
+ * One recovery path: a task is only ever built by `startBuild`, on a new assignment and equally after any
+ * failed or unknown-outcome commit, a fence, a failed build or a stale kept task. A build creates a fresh task
+ * (src/runtime/task-factory.ts) and a fresh producer (which fences the previous one and resolves its open
+ * transaction), then reads the group's committed offsets, restores the stores and the time state from the
+ * changelog, and only then runs. Nothing is rolled back in place. Builds run in the background with the
+ * task's partitions paused, so the consumer keeps polling and heartbeating while state is restored; repeated
+ * failures of one task back off (src/eos/recovery-backoff.ts).
+ *
+ * Commits (src/eos/task-commits.ts) run concurrently across tasks; a task keeps processing while its commit
+ * is in flight, with at most one more commit interval of work buffered behind it.
  */
 export class TaskManager {
   private latest: Assignment | undefined;
   private applied: Assignment | undefined;
   private readonly tasks = new Map<string, ManagedTask>();
+  /** Task ids of the applied assignment, with what building them needs. */
+  private assigned = new Map<string, { subtopology: Subtopology; partition: number }>();
   private admin: Admin | undefined;
   private readonly restorer: StateRestorer;
   private readonly lateLog: RateLimitedLog;
   private readonly recordLog: RateLimitedLog;
+  private readonly recoveryLog: RateLimitedLog;
+  private readonly backoff = new RecoveryBackoff();
+  private readonly stalls: StallDetector;
   private readonly debug: boolean;
   private reconciling = false;
+  private stopped = false;
   private lastPurgeMs = Date.now();
   private readonly repartitionTopics: ReadonlySet<string>;
 
@@ -75,6 +84,8 @@ export class TaskManager {
     this.restorer = new StateRestorer(o.client, o.plan, o.metrics, o.logger, o.config.stateDir === null ? null : join(o.config.stateDir, o.plan.applicationId));
     this.lateLog = new RateLimitedLog(o.logger, { intervalMs: 10_000 });
     this.recordLog = new RateLimitedLog(o.logger, { intervalMs: 10_000 });
+    this.recoveryLog = new RateLimitedLog(o.logger, { intervalMs: 30_000 });
+    this.stalls = new StallDetector(o.config.stallTimeoutMs, o.metrics, o.logger);
     this.debug = o.logger.isLevelEnabled('debug');
     this.repartitionTopics = new Set(o.plan.repartitionTopics.values());
   }
@@ -88,9 +99,11 @@ export class TaskManager {
     return this.applied !== undefined;
   }
 
-  /** True while an assignment is being applied: its tasks may not exist yet, so the instance is not ready. */
+  /** True while an assignment is being applied or a task of it is not running yet. */
   isReconciling(): boolean {
-    return this.reconciling || this.latest !== this.applied;
+    if (this.reconciling || this.latest !== this.applied) return true;
+    for (const id of this.assigned.keys()) if (this.tasks.get(id)?.task.state !== 'running') return true;
+    return false;
   }
 
   private async adminClient(): Promise<Admin> {
@@ -103,64 +116,204 @@ export class TaskManager {
   }
 
   /** Applies a new assignment if one arrived. Returns true when it did. */
-  async reconcile(heartbeat: () => Promise<void>): Promise<boolean> {
+  async reconcile(): Promise<boolean> {
     const assignment = this.latest;
-    if (assignment === undefined || assignment === this.applied) return false;
+    if (assignment === undefined || assignment === this.applied || this.stopped) return false;
     this.applied = assignment;
     this.reconciling = true;
     try {
-      return await this.applyAssignment(assignment, heartbeat);
+      await this.applyAssignment(assignment);
+      return true;
     } finally {
       this.reconciling = false;
     }
   }
 
-  private async applyAssignment(assignment: Assignment, heartbeat: () => Promise<void>): Promise<boolean> {
+  private async applyAssignment(assignment: Assignment): Promise<void> {
     const wanted = new Map<string, { subtopology: Subtopology; partition: number }>();
     for (const tp of assignment.partitions) {
       const sub = this.o.plan.readerOf.get(tp.topic);
       if (sub === undefined) continue;
-      const subtopology = this.o.plan.subtopologies[sub] as Subtopology;
-      wanted.set(taskIdFor(sub, tp.partition), { subtopology, partition: tp.partition });
+      wanted.set(taskIdFor(sub, tp.partition), { subtopology: this.o.plan.subtopologies[sub] as Subtopology, partition: tp.partition });
     }
-    for (const [id, managed] of this.tasks) {
+    this.assigned = wanted;
+    // Commits in flight end first (their outcomes are handled as usual), so every decision below sees settled tasks.
+    await Promise.all([...this.tasks.values()].map((m) => m.commits.settle()));
+    for (const [id, managed] of [...this.tasks]) {
+      if (this.tasks.get(id) !== managed) continue;
       if (!wanted.has(id)) {
-        await this.closeTask(managed, true);
+        this.backoff.forget(id);
+        await this.closeClean(managed);
         continue;
       }
-      // Kept: commit what is pending, then make sure nobody else committed in between.
-      if (managed.task.hasPendingWork()) await this.commit(managed, Date.now()).catch(() => undefined);
-      const current = this.tasks.get(id);
-      if (current === undefined || current.task.state === 'closed' || !(await this.positionsCurrent(current))) {
-        if (current !== undefined && current.task.state !== 'closed') await this.closeTask(current, false);
+      if (managed.task.state !== 'running') continue; // still being built: the build goes on
+      // Kept: commit what is pending, then make sure nobody else committed for it in between.
+      if (managed.task.hasPendingWork()) await this.commitNow(managed, Date.now());
+      if (this.tasks.get(id) !== managed) continue; // that commit failed: it is being rebuilt
+      if (await keptTaskIsCurrent(await this.adminClient(), this.o.plan.applicationId, managed.task, managed.commits.changelogEnds)) {
+        this.seekToPositions(managed.task);
       } else {
-        this.seekToPositions(current.task);
-        if (current.task.state === 'suspended') current.task.lifecycle.transitionTo('running');
+        this.o.logger.info({ task: id }, 'kept task is stale (its changelog or offsets moved while it was away); building it again');
+        this.o.metrics.taskRebuilds.inc({ reason: 'stale' });
+        void this.drop(managed);
+        this.startBuild(id, 0);
       }
     }
-    this.o.consumer.resume(assignment.partitions);
-    for (const [id, { subtopology, partition }] of wanted) {
-      if (this.tasks.has(id)) continue;
-      await this.createTask(subtopology, partition, heartbeat);
-    }
+    this.o.consumer.resume([...this.tasks.values()].filter((m) => m.task.state === 'running').flatMap((m) => this.partitionsOf(m.task)));
+    for (const id of wanted.keys()) if (!this.tasks.has(id)) this.startBuild(id, 0);
     this.updateTaskGauge();
-    this.o.logger.info({ tasks: [...this.tasks.keys()], generation: assignment.generationId }, 'tasks assigned');
-    return true;
+    this.o.logger.info({ tasks: [...wanted.keys()], generation: assignment.generationId }, 'tasks assigned');
   }
 
   /**
-   * Whether nobody else committed for this task while it was ours to keep. Another owner would have read our
-   * offset after fencing us and committed further, so only a group offset *ahead* of ours means the state is
-   * stale; one behind ours is our own last commit whose marker has not been applied yet.
+   * Builds task `id` from committed state, in the background, after `delayMs`. The only way a task comes to be:
+   *   1. a fresh task (stores, watermark, operators) with its input partitions paused;
+   *   2. a fresh producer: initialising it fences any older producer of the task and resolves its open
+   *      transaction (an unknown-outcome commit is decided by the coordinator here);
+   *   3. the group's committed offsets, read after that, so the outcome is visible;
+   *   4. the stores and the checkpoint (watermark, positions) from the changelog; a checkpoint ahead of the
+   *      group's offset wins (both are committed facts; the group's read can lag its last commit);
+   *   5. running: seek, resume.
+   * A failure anywhere starts the build again with backoff while the task stays assigned.
    */
-  private async positionsCurrent(managed: ManagedTask): Promise<boolean> {
+  private startBuild(id: string, delayMs: number): void {
+    const where = this.assigned.get(id);
+    if (where === undefined || this.stopped) return;
+    const { subtopology, partition } = where;
+    const { plan, config, client, metrics, topology, logger } = this.o;
+    const task = buildTask(
+      {
+        plan,
+        topology,
+        metrics,
+        recordLog: { warn: (fields, message) => void this.recordLog.warn(`${id}:${String(fields.code)}`, fields, message) },
+        onLate: (owner, late, source, lateTopic) =>
+          void this.lateLog.warn(
+            `${owner.id}:${late.operator}`,
+            { task: owner.id, operator: late.operator, topic: source.topic, partition: source.partition, offset: source.offset, timestampMs: late.timestampMs, windowEndMs: late.windowEndMs, watermarkMs: late.watermarkMs },
+            lateTopic === undefined ? 'late record dropped (its window had closed; name a lateTopic to keep such records)' : `late record written to ${lateTopic}`,
+          ),
+      },
+      subtopology,
+      partition,
+      Date.now(),
+    );
+    const committer: TaskCommitter =
+      config.processingGuarantee === 'exactly_once'
+        ? new TransactionalCommitter(client.transactionalProducer({ transactionalId: transactionalIdFor(plan.applicationId, subtopology.id, partition), transactionTimeoutMs: 60_000 }), plan.applicationId)
+        : new AtLeastOnceCommitter(this.o.sharedProducer as Producer, this.o.consumer);
+    const commits = new TaskCommits(task, committer, {
+      changelogTopicOf: (store) => plan.changelogTopics.get(store) as string,
+      oversized: {
+        maxRecordBytes: config.maxRecordBytes,
+        policy: topology.options.onError,
+        dlqTopic: plan.dlqTopic,
+        taskId: id,
+        report: (fields, message) => {
+          metrics.droppedRecords.inc({ reason: 'too-large' });
+          this.recordLog.warn(`${id}:too-large`, fields, message);
+        },
+      },
+    });
+    const managed: ManagedTask = { task, commits, subtopology };
+    this.tasks.set(id, managed);
+    this.o.consumer.pause(this.partitionsOf(task));
+    this.updateTaskGauge();
+    void this.build(managed, delayMs).catch((error: unknown) => {
+      if (this.tasks.get(id) !== managed) return; // dropped meanwhile: nothing to redo
+      if (error instanceof RestoreCancelled) return;
+      if (error instanceof TopologyError || error instanceof ConfigError || (error instanceof SluiceError && error.code === 'SLUICE_RECORD_FAILED')) {
+        this.o.onFatal(error);
+        return;
+      }
+      this.recover(managed, error, 'build-failed');
+    });
+    if (delayMs === 0) logger.debug({ task: id }, 'building task');
+  }
+
+  private async build(managed: ManagedTask, delayMs: number): Promise<void> {
+    const { task, commits, subtopology } = managed;
+    const { plan, logger } = this.o;
+    const current = () => this.tasks.get(task.id) === managed && !this.stopped;
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (!current()) return;
+    await commits.open();
+    if (!current()) return;
     const admin = await this.adminClient();
-    for (const topic of managed.task.inputTopics) {
-      const committed = BigInt((await admin.committedOffsets(this.o.plan.applicationId, topic)).get(managed.task.partition) ?? '-1');
-      const mine = managed.task.committedPosition(topic);
-      if (committed > BigInt(mine ?? '-1')) return false;
+    for (const topic of subtopology.sourceTopics) {
+      const committed = (await admin.committedOffsets(plan.applicationId, topic)).get(task.partition) ?? '-1';
+      if (BigInt(committed) >= 0n) {
+        task.setCommittedPosition(topic, committed);
+        continue;
+      }
+      // Nothing committed yet: start at the earliest offset, explicitly, so the client never falls back on a
+      // default-offset reset of its own (which would commit outside the task's transactions).
+      const low = (await admin.topicOffsets(topic)).find((p) => p.partition === task.partition)?.low ?? '0';
+      task.setCommittedPosition(topic, low);
     }
-    return true;
+    await task.pipeline.prepareOutputs();
+    if (!current()) return;
+    task.lifecycle.transitionTo('restoring');
+    if (task.stores.size > 0) {
+      const restored = await this.restorer.restore(task, () => !current());
+      for (const [topic, end] of restored.changelogEnds) commits.changelogEnds.set(topic, end);
+      const checkpoint = restored.checkpoint;
+      if (checkpoint !== undefined) {
+        task.watermark.restoreTo(checkpoint.watermarkMs);
+        for (const [topic, offset] of Object.entries(checkpoint.offsets)) {
+          const fromGroup = task.committedPosition(topic);
+          if (fromGroup !== undefined && BigInt(offset) > BigInt(fromGroup)) {
+            logger.warn({ task: task.id, topic, group: fromGroup, checkpoint: offset }, 'the group offset is behind the changelog checkpoint; resuming from the checkpoint');
+            task.setCommittedPosition(topic, offset);
+          }
+        }
+      }
+    }
+    if (!current()) return;
+    task.lifecycle.transitionTo('running');
+    task.progressAtMs = Date.now();
+    task.lastCommitAtMs = Date.now();
+    this.seekToPositions(task);
+    this.o.consumer.resume(this.partitionsOf(task));
+    this.updateTaskGauge();
+    logger.info({ task: task.id, positions: Object.fromEntries(subtopology.sourceTopics.map((t) => [t, task.position(t) ?? 'start'])) }, 'task running');
+  }
+
+  /**
+   * The single answer to a task that failed: drop it (its producer is closed; the next one fences it anyway)
+   * and build it again from committed state, after a backoff when failures repeat.
+   */
+  private recover(managed: ManagedTask, error: unknown, reason: 'commit-failed' | 'fenced' | 'build-failed'): void {
+    const { task } = managed;
+    if (this.tasks.get(task.id) !== managed) return;
+    void this.drop(managed);
+    this.o.metrics.taskRebuilds.inc({ reason });
+    if (reason !== 'build-failed') this.o.metrics.transactionsAborted.inc({ reason: reason === 'fenced' ? 'fenced' : 'error' });
+    const { delayMs: backoffMs, attempt, newCause } = this.backoff.failed(task.id, error, Date.now());
+    // A fence usually means another instance owns the task now: give the rebalance that says so time to arrive.
+    const delayMs = reason === 'fenced' ? Math.max(backoffMs, this.o.config.sessionTimeoutMs) : backoffMs;
+    const fields = { task: task.id, reason, attempt, retryInMs: delayMs, err: error };
+    const message = `task ${task.id}: ${reason === 'fenced' ? 'fenced by a newer producer' : reason === 'build-failed' ? 'could not be built' : 'commit failed or its outcome is unknown'}; building it again from committed state`;
+    if (newCause || attempt === 1) this.o.logger.warn(fields, message);
+    else this.recoveryLog.warn(`${task.id}:recover`, fields, message);
+    this.startBuild(task.id, delayMs);
+  }
+
+  /**
+   * Forgets a task at once (synchronously): it processes and commits nothing more. Its producer is closed in the
+   * background (the returned promise); a rebuild's new producer fences it anyway.
+   */
+  private drop(managed: ManagedTask): Promise<void> {
+    const { task } = managed;
+    if (this.tasks.get(task.id) === managed) this.tasks.delete(task.id);
+    if (task.state === 'closed') return Promise.resolve();
+    task.pipeline.close();
+    task.lifecycle.transitionTo('closed');
+    task.stall = null;
+    this.o.metrics.taskStalled.set({ task: task.id }, 0);
+    this.o.consumer.pause(this.partitionsOf(task));
+    this.updateTaskGauge();
+    return managed.commits.close().catch(() => undefined);
   }
 
   private seekToPositions(task: Task): void {
@@ -168,70 +321,6 @@ export class TaskManager {
       const position = task.position(topic);
       if (position !== undefined) this.o.consumer.seek({ topic, partition: task.partition, offset: position });
     }
-  }
-
-  private async createTask(subtopology: Subtopology, partition: number, heartbeat: () => Promise<void>): Promise<void> {
-    const { plan, config, client, metrics, logger, topology } = this.o;
-    const id = taskIdFor(subtopology.id, partition);
-    const committer: TaskCommitter =
-      config.processingGuarantee === 'exactly_once'
-        ? new TransactionalCommitter(client.transactionalProducer({ transactionalId: transactionalIdFor(plan.applicationId, subtopology.id, partition), transactionTimeoutMs: 60_000 }), plan.applicationId)
-        : new AtLeastOnceCommitter(this.o.sharedProducer as Producer, this.o.consumer);
-    // 1. Initialise the producer: fences a zombie still holding this task and completes its open transaction.
-    await committer.open();
-    const stores: Map<string, StateStore> = createStores(subtopology);
-    const output: import('../kafka/types.ts').OutputRecord[] = [];
-    const watermark = createWatermark(topology.options, subtopology.sourceTopics, Date.now());
-    const holder: { task?: Task } = {};
-    const lateTopicOf = new Map<string, string>();
-    const errors = new RecordErrorHandler(topology.options.onError, plan.dlqTopic, id, metrics, {
-      warn: (fields, message) => void this.recordLog.warn(`${id}:${String(fields.code)}`, fields, message),
-    });
-    const pipeline = new TaskPipeline(plan, subtopology, {
-      taskId: id,
-      partition,
-      output,
-      stores,
-      watermarkMs: () => watermark.current(),
-      reportLate: (late) => this.reportLate(holder.task as Task, late, lateTopicOf.get(late.operator)),
-      onEmitError: (error, key, value, timestampMs) => errors.handleEmit(error, key, value, timestampMs, output),
-      createStateful: (spec: StatefulOperatorSpec, nodeName: string) => {
-        if (spec.lateTopic !== undefined) lateTopicOf.set(nodeName, spec.lateTopic);
-        return createStatefulProcessor(spec, nodeName);
-      },
-    });
-    const task = new Task(id, subtopology.id, partition, subtopology.sourceTopics, pipeline, watermark, stores, errors, Date.now(), output);
-    holder.task = task;
-    const managed: ManagedTask = { task, committer, subtopology, persistedWatermarkMs: Number.MIN_SAFE_INTEGER, consecutiveFailures: 0, rollbacks: 0 };
-    this.tasks.set(id, managed);
-    // 2. Read where to resume, after the fence, so a zombie's last commit is visible.
-    const admin = await this.adminClient();
-    for (const topic of subtopology.sourceTopics) {
-      const committed = (await admin.committedOffsets(plan.applicationId, topic)).get(partition) ?? '-1';
-      if (BigInt(committed) >= 0n) {
-        task.setCommittedPosition(topic, committed);
-        continue;
-      }
-      // Nothing committed yet: start at the earliest offset, explicitly, so the client never falls back on a
-      // default-offset reset of its own (which would commit outside the task's transactions).
-      const low = (await admin.topicOffsets(topic)).find((p) => p.partition === partition)?.low ?? '0';
-      task.setStartPosition(topic, low);
-    }
-    await pipeline.prepareOutputs();
-    // 3. Restore state from the changelogs, then run.
-    task.lifecycle.transitionTo('restoring');
-    await this.restore(managed, heartbeat);
-    task.lifecycle.transitionTo('running');
-    this.seekToPositions(task);
-    logger.info({ task: id, positions: Object.fromEntries(subtopology.sourceTopics.map((t) => [t, task.position(t) ?? 'start'])) }, 'task running');
-  }
-
-  private async restore(managed: ManagedTask, heartbeat: () => Promise<void>): Promise<void> {
-    const { task } = managed;
-    if (task.stores.size === 0) return;
-    const watermarkMs = await this.restorer.restore(task, heartbeat);
-    if (watermarkMs !== undefined) task.watermark.restoreTo(watermarkMs);
-    managed.persistedWatermarkMs = task.watermark.current();
   }
 
   async processBatch(batch: InputBatch, isRunning: () => boolean = () => true): Promise<void> {
@@ -244,8 +333,8 @@ export class TaskManager {
     if (serdes?.key.prepare !== undefined || serdes?.value.prepare !== undefined) await this.prepareInputs(batch, serdes);
     // A fetched batch can hold tens of thousands of records. It is processed in slices so the commit interval
     // holds (transactions stay small and output flows) however large the fetch was.
-    const rollbacks = managed.rollbacks;
     for (let from = 0; from < batch.records.length; from += SLICE_RECORDS) {
+      if (task.state !== 'running' || !isRunning()) return;
       const slice = from === 0 && batch.records.length <= SLICE_RECORDS ? batch : { ...batch, records: batch.records.slice(from, from + SLICE_RECORDS) };
       const started = performance.now();
       const now = Date.now();
@@ -259,9 +348,12 @@ export class TaskManager {
       this.o.metrics.processDuration.observe({ task: task.id }, (performance.now() - started) / 1000);
       this.o.metrics.recordsConsumed.inc({ topic: slice.topic }, processed);
       if (task.consumerLag !== null) this.o.metrics.consumerLag.set({ topic: slice.topic, partition: String(slice.partition) }, task.consumerLag);
-      if (now - task.lastCommitAtMs >= this.o.config.commitIntervalMs) await this.commit(managed, now);
-      // After a roll-back (the consumer was sought back) or a close, the rest of this batch must not be processed.
-      if (managed.rollbacks !== rollbacks || task.state !== 'running' || !isRunning()) return;
+      if (now - task.lastCommitAtMs >= this.o.config.commitIntervalMs) {
+        // At most one commit in flight and one interval of work behind it: wait here when the last is slow.
+        if (managed.commits.busy) await managed.commits.settle();
+        if (task.state !== 'running') return;
+        this.startCommit(managed, Date.now());
+      }
     }
   }
 
@@ -283,7 +375,7 @@ export class TaskManager {
     }
   }
 
-  /** Advances idle watermarks and commits tasks whose interval has passed. */
+  /** Advances idle watermarks, starts the commits that are due, checks for stalls and purges repartition topics. */
   async tick(nowMs: number): Promise<void> {
     for (const managed of [...this.tasks.values()]) {
       const { task } = managed;
@@ -294,83 +386,74 @@ export class TaskManager {
         this.o.metrics.watermark.set({ task: task.id }, wm / 1000);
         this.o.metrics.watermarkLag.set({ task: task.id }, Math.max(0, (nowMs - wm) / 1000));
       }
-      if (nowMs - task.lastCommitAtMs >= this.o.config.commitIntervalMs) await this.commit(managed, nowMs);
+      if (nowMs - task.lastCommitAtMs >= this.o.config.commitIntervalMs && !managed.commits.busy) this.startCommit(managed, nowMs);
     }
+    this.stalls.tick(nowMs, [...this.tasks.values()].map((m) => m.task), () => this.adminClient());
     if (nowMs - this.lastPurgeMs >= PURGE_INTERVAL_MS) {
       this.lastPurgeMs = nowMs;
-      await purgeRepartitionTopics(await this.adminClient(), [...this.tasks.values()].map((m) => m.task), this.repartitionTopics, this.o.logger);
+      const committed = [...this.tasks.values()].filter((m) => m.task.state === 'running').map((m) => m.task);
+      await purgeRepartitionTopics(await this.adminClient(), committed, this.repartitionTopics, this.o.logger);
     }
   }
 
-  private reportLate(task: Task, late: LateRecord, lateTopic: string | undefined): void {
-    task.lateRecords++;
-    this.o.metrics.lateRecords.inc({ operator: late.operator });
-    this.o.metrics.droppedRecords.inc({ reason: 'late' });
-    const record = task.pipeline.currentRecord();
-    this.lateLog.warn(
-      `${task.id}:${late.operator}`,
-      { task: task.id, operator: late.operator, topic: record.topic, partition: record.partition, offset: record.offset, timestampMs: late.timestampMs, windowEndMs: late.windowEndMs, watermarkMs: late.watermarkMs },
-      lateTopic === undefined ? 'late record dropped (its window had closed; name a lateTopic to keep such records)' : `late record written to ${lateTopic}`,
-    );
-    if (lateTopic !== undefined) task.output.push(lateOutputRecord(late, record, lateTopic));
+  /** Starts a commit of one task without waiting for it; its outcome is handled when it arrives. */
+  private startCommit(managed: ManagedTask, nowMs: number): void {
+    void managed.commits.commit(nowMs).then((result) => this.onCommitResult(managed, result));
   }
 
-  /** One commit of one task: output + changelog (+ watermark) + offsets, atomically under exactly-once. */
-  async commit(managed: ManagedTask, nowMs: number): Promise<void> {
+  /** Commits one task and waits for the outcome (rebalances and shutdown). */
+  private async commitNow(managed: ManagedTask, nowMs: number): Promise<CommitResult> {
+    const result = await managed.commits.commit(nowMs);
+    this.onCommitResult(managed, result);
+    return result;
+  }
+
+  private onCommitResult(managed: ManagedTask, result: CommitResult): void {
     const { task } = managed;
-    if (task.state !== 'running' && task.state !== 'suspended') return;
-    if (!task.hasPendingWork()) {
-      task.lastCommitAtMs = nowMs;
-      return;
-    }
-    const changelogStart = task.output.length;
-    for (const store of task.stores.values()) {
-      if (!store.hasChanges()) continue;
-      const topic = this.o.plan.changelogTopics.get(store.name) as string;
-      for (const change of store.drainChanges()) task.output.push({ topic, partition: task.partition, key: change.key, value: change.value, timestampMs: nowMs });
-    }
-    const wm = task.watermark.current();
-    const firstStore = managed.subtopology.stores[0];
-    if (firstStore !== undefined && wm !== managed.persistedWatermarkMs) {
-      task.output.push({ topic: this.o.plan.changelogTopics.get(firstStore.name) as string, partition: task.partition, key: WATERMARK_KEY, value: Buffer.from(String(wm)), timestampMs: nowMs });
-    }
-    const started = performance.now();
-    try {
-      const offsets = task.pendingOffsets();
-      if (this.debug) this.o.logger.debug({ task: task.id, records: task.output.length, offsets }, 'commit');
-      await managed.committer.commit(task.output, offsets);
-      const durationMs = performance.now() - started;
-      this.countProduced(task, changelogStart);
-      this.publishCommitted(task, changelogStart);
-      task.markCommitted(Date.now(), durationMs);
-      managed.persistedWatermarkMs = wm;
-      managed.consecutiveFailures = 0;
-      this.o.metrics.commits.inc({ result: 'committed' });
-      this.o.metrics.commitDuration.observe({ task: task.id }, durationMs / 1000);
-    } catch (error) {
-      this.o.metrics.commits.inc({ result: 'failed' });
-      await this.onCommitFailure(managed, error);
+    switch (result.kind) {
+      case 'idle':
+        return;
+      case 'committed': {
+        const { payload, durationMs } = result;
+        this.countProduced(payload.records, payload.outputRecords);
+        this.publishCommitted(payload.records, payload.outputRecords);
+        this.o.metrics.commits.inc({ result: 'committed' });
+        this.o.metrics.commitDuration.observe({ task: task.id }, durationMs / 1000);
+        if (this.debug) this.o.logger.debug({ task: task.id, records: payload.records.length, offsets: payload.offsets }, 'committed');
+        const streak = this.backoff.succeeded(task.id);
+        if (streak !== undefined) this.o.logger.info({ task: task.id, failures: streak.failures, seconds: Math.round((Date.now() - streak.sinceMs) / 1000) }, `task ${task.id} is committing again`);
+        return;
+      }
+      case 'failed':
+        this.o.metrics.commits.inc({ result: 'failed' });
+        this.recover(managed, result.error, result.fenced ? 'fenced' : 'commit-failed');
+        return;
+      case 'fatal':
+        this.o.metrics.commits.inc({ result: 'failed' });
+        void this.drop(managed);
+        this.o.onFatal(result.error instanceof SluiceError && !(result.error instanceof RecordFailedError) ? new RecordFailedError(result.error) : (result.error as Error));
+        return;
     }
   }
 
-  private publishCommitted(task: Task, userRecords: number): void {
+  private publishCommitted(records: readonly OutputRecord[], outputRecords: number): void {
     const listeners = this.o.outputListeners;
-    if (listeners === undefined || listeners.size === 0 || userRecords === 0) return;
-    const records = task.output.slice(0, userRecords);
+    if (listeners === undefined || listeners.size === 0 || outputRecords === 0) return;
+    const visible = records.slice(0, outputRecords);
     for (const listener of listeners) {
       try {
-        listener(records);
+        listener(visible);
       } catch (error) {
         this.o.logger.warn({ err: error }, 'a committed-output listener threw');
       }
     }
   }
 
-  private countProduced(task: Task, userRecords: number): void {
+  private countProduced(records: readonly { readonly topic: string }[], outputRecords: number): void {
     let topic: string | undefined;
     let run = 0;
-    for (let i = 0; i < userRecords; i++) {
-      const t = (task.output[i] as { topic: string }).topic;
+    for (let i = 0; i < outputRecords; i++) {
+      const t = (records[i] as { topic: string }).topic;
       if (t !== topic) {
         if (topic !== undefined) this.o.metrics.recordsProduced.inc({ topic }, run);
         topic = t;
@@ -381,53 +464,47 @@ export class TaskManager {
     if (topic !== undefined) this.o.metrics.recordsProduced.inc({ topic }, run);
   }
 
-  private async onCommitFailure(managed: ManagedTask, error: unknown): Promise<void> {
-    const { task } = managed;
-    if (error instanceof TaskMigratedError) {
-      this.o.metrics.transactionsAborted.inc({ reason: 'fenced' });
-      this.o.logger.warn({ task: task.id, err: error }, 'task fenced: another instance owns it now; closing it until the next assignment');
-      await this.closeTask(managed, false);
-      this.o.consumer.pause(this.partitionsOf(task));
-      return;
-    }
-    this.o.metrics.transactionsAborted.inc({ reason: 'error' });
-    managed.consecutiveFailures++;
-    this.o.logger.warn({ task: task.id, err: error, attempt: managed.consecutiveFailures }, 'commit failed; rolled back to the last commit and will reprocess');
-    if (managed.consecutiveFailures >= MAX_CONSECUTIVE_COMMIT_FAILURES) {
-      throw new SluiceError('SLUICE_COMMIT_FAILED', `task ${task.id} failed to commit ${managed.consecutiveFailures} times in a row: ${(error as Error).message}`, { cause: error, context: { taskId: task.id } });
-    }
-    task.rollBack();
-    managed.rollbacks++;
-    task.lifecycle.transitionTo('restoring');
-    await this.restore(managed, async () => {});
-    task.lifecycle.transitionTo('running');
-    this.seekToPositions(task);
-  }
-
   private partitionsOf(task: Task): TopicPartition[] {
     return task.inputTopics.map((topic) => ({ topic, partition: task.partition }));
   }
 
-  private async closeTask(managed: ManagedTask, clean: boolean): Promise<void> {
+  /** A revoked task, or every task on shutdown: commit what is pending, keep a snapshot, close. */
+  private async closeClean(managed: ManagedTask): Promise<void> {
     const { task } = managed;
-    if (task.state === 'closed') return;
-    if (clean && task.hasPendingWork() && (task.state === 'running' || task.state === 'suspended')) {
-      await this.commit(managed, Date.now()).catch(() => undefined);
+    await managed.commits.settle();
+    if (this.tasks.get(task.id) !== managed || task.state !== 'running') {
+      if (this.tasks.get(task.id) === managed) await this.drop(managed);
+      return;
     }
-    if ((task.state as string) === 'closed') return;
-    if (clean && !task.hasPendingWork() && task.state === 'running') {
-      await this.restorer.snapshot(task).catch((error: unknown) => this.o.logger.warn({ task: task.id, err: error }, 'could not write the state snapshot'));
+    if (task.hasPendingWork()) {
+      const result = await this.commitNow(managed, Date.now());
+      if (result.kind !== 'committed' && result.kind !== 'idle') return; // dropped by the failure handling
     }
-    task.rollBack();
-    task.pipeline.close();
-    task.lifecycle.transitionTo('closed');
-    this.tasks.delete(task.id);
-    await managed.committer.close().catch(() => undefined);
-    this.o.logger.info({ task: task.id, clean }, 'task closed');
+    if (this.tasks.get(task.id) !== managed) return;
+    await this.restorer.snapshot(task).catch((error: unknown) => this.o.logger.warn({ task: task.id, err: error }, 'could not write the state snapshot'));
+    if (this.tasks.get(task.id) !== managed) return;
+    await this.drop(managed);
+    this.o.logger.info({ task: task.id }, 'task closed');
   }
 
-  async closeAll(clean: boolean): Promise<void> {
-    for (const managed of [...this.tasks.values()]) await this.closeTask(managed, clean);
+  /** Graceful shutdown: every task commits what it has and closes. Builds in progress stop. */
+  async closeAll(): Promise<void> {
+    this.stopped = true;
+    for (const managed of [...this.tasks.values()]) await this.closeClean(managed);
+    await this.release();
+  }
+
+  /**
+   * Shutdown without committing (a fatal error, or the shutdown timeout passed): every task is dropped at once,
+   * synchronously, so a drain still running sees closed tasks and stops. The next owner resumes from the last commit.
+   */
+  abandonAll(): void {
+    this.stopped = true;
+    for (const managed of [...this.tasks.values()]) void this.drop(managed);
+  }
+
+  /** Closes the restorer and the admin client once no task is left. */
+  async release(): Promise<void> {
     this.updateTaskGauge();
     await this.restorer.close();
     await this.admin?.disconnect().catch(() => undefined);
@@ -442,5 +519,17 @@ export class TaskManager {
 
   statuses(nowMs: number): TaskStatus[] {
     return [...this.tasks.values()].map((m) => m.task.status(nowMs));
+  }
+
+  /** Why this instance is not ready, or undefined when it is (tasks assigned, all running, none stalled). */
+  notReadyReason(): string | undefined {
+    if (this.latest !== this.applied || this.reconciling) return 'applying a new assignment';
+    for (const id of this.assigned.keys()) {
+      const managed = this.tasks.get(id);
+      if (managed === undefined) return `task ${id} is being built`;
+      if (managed.task.state !== 'running') return `task ${id} is ${managed.task.state === 'created' ? 'being built' : managed.task.state}`;
+      if (managed.task.stall !== null) return `task ${id} stalled: ${managed.task.stall.reason}`;
+    }
+    return undefined;
   }
 }

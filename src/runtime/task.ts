@@ -3,7 +3,7 @@ import type { InputBatch, OutputRecord, TopicPartitionOffset } from '../kafka/ty
 import type { StateStore } from '../state/state-store.ts';
 import { NO_WATERMARK } from '../processor/processor.ts';
 import type { RecordErrorHandler } from './record-error-handler.ts';
-import type { TaskStatus } from './status.ts';
+import type { TaskStall, TaskStatus } from './status.ts';
 import { TaskLifecycle } from './task-state.ts';
 import type { TaskPipeline } from './task-pipeline.ts';
 import { RateMeter } from './rate-meter.ts';
@@ -16,15 +16,20 @@ export interface TaskWatermark {
   restoreTo(watermarkMs: number): void;
 }
 
-/** What one commit of a task carries. */
-export interface CommitPayload {
-  readonly records: readonly OutputRecord[];
+/** What one commit of a task carries, taken from the task at once so processing can go on meanwhile. */
+export interface PendingWork {
+  /** Output of the task's operators (sinks, repartition, late, dead-letter); changelog records are added later. */
+  readonly records: OutputRecord[];
+  /** Next offset per input partition: the positions this commit makes durable. */
   readonly offsets: readonly TopicPartitionOffset[];
 }
 
 /**
  * One (sub-topology, partition): processes its input partitions in offset order, buffers output until the
- * next commit, and tracks how far it got. Synchronous; I/O (commits, restore) is driven by the Application.
+ * next commit, and tracks how far it got. Synchronous; I/O (commits, restore) is driven by the TaskManager.
+ *
+ * A task is never rolled back in place: when a commit fails or its outcome is unknown, the task is dropped and
+ * a new one is built from committed state (src/runtime/task-manager.ts), so nothing here undoes anything.
  */
 export class Task {
   readonly lifecycle: TaskLifecycle;
@@ -34,6 +39,8 @@ export class Task {
   private readonly committed = new Map<string, string>();
   private dirty = false;
   private lastWatermarkMs = NO_WATERMARK;
+  /** Wall-clock time the task's positions last moved (or it started running): for stall detection. */
+  progressAtMs: number;
   lastCommitAtMs: number;
   lastCommitDurationMs: number | null = null;
   readonly recordsIn = new RateMeter();
@@ -42,6 +49,8 @@ export class Task {
   droppedRecords = 0;
   restoreProgress = 1;
   consumerLag: number | null = null;
+  /** Set by the stall check; cleared when the task makes progress. */
+  stall: TaskStall | null = null;
 
   constructor(
     readonly id: string,
@@ -58,6 +67,7 @@ export class Task {
   ) {
     this.lifecycle = new TaskLifecycle(id);
     this.lastCommitAtMs = nowMs;
+    this.progressAtMs = nowMs;
   }
 
   get state() {
@@ -77,13 +87,10 @@ export class Task {
   /** Whether this task has committed at least once (else its committed positions are only start positions). */
   hasCommitted = false;
 
-  /** Where a task with no committed offset starts; a roll-back returns here. */
-  setStartPosition(topic: string, offset: string): void {
-    this.positions.set(topic, offset);
-    this.committed.set(topic, offset);
-  }
-
-  /** Sets where processing resumes (from the group's committed offset, at creation). */
+  /**
+   * Sets where processing resumes: the group's committed offset (or the checkpoint's, when ahead), or the
+   * partition's earliest offset when nothing was committed. Only while the task is being built.
+   */
   setCommittedPosition(topic: string, offset: string): void {
     this.positions.set(topic, offset);
     this.committed.set(topic, offset);
@@ -123,6 +130,7 @@ export class Task {
     if (last !== undefined) {
       this.positions.set(topic, (BigInt(last) + 1n).toString());
       this.dirty = true;
+      this.progressAtMs = nowMs;
     }
     if (batch.highWatermark !== null && last !== undefined) {
       this.consumerLag = Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
@@ -156,35 +164,30 @@ export class Task {
     return false;
   }
 
-  /** Output plus the offsets to commit with it. The caller appends changelog records before sending. */
-  pendingOffsets(): TopicPartitionOffset[] {
+  /**
+   * Takes everything pending for a commit: the output so far (the task's buffer starts empty again) and the
+   * positions it covers. Store changes are drained by the caller (src/eos/commit-payload.ts).
+   */
+  takePending(): PendingWork {
+    const records = this.output.splice(0, this.output.length);
     const offsets: TopicPartitionOffset[] = [];
     for (const [topic, offset] of this.positions) offsets.push({ topic, partition: this.partition, offset });
-    return offsets;
+    this.dirty = false;
+    return { records, offsets };
   }
 
-  /** After a successful commit. */
-  markCommitted(nowMs: number, durationMs: number): void {
-    this.recordsOut.add(this.output.length, nowMs);
-    this.output.length = 0;
-    for (const [topic, offset] of this.positions) this.committed.set(topic, offset);
-    this.dirty = false;
+  /** After a successful commit of `offsets` that wrote `records` records. */
+  markCommitted(offsets: readonly TopicPartitionOffset[], records: number, nowMs: number, durationMs: number): void {
+    this.recordsOut.add(records, nowMs);
+    for (const { topic, offset } of offsets) this.committed.set(topic, offset);
     this.hasCommitted = true;
     this.lastCommitAtMs = nowMs;
     this.lastCommitDurationMs = durationMs;
   }
 
-  /**
-   * Drops everything since the last commit: output, progress and (by clearing) state, which the caller must
-   * then restore from the changelog. Returns the positions to seek the consumer back to.
-   */
-  rollBack(): TopicPartitionOffset[] {
-    this.output.length = 0;
-    this.positions.clear();
-    for (const [topic, offset] of this.committed) this.positions.set(topic, offset);
-    this.dirty = false;
-    for (const store of this.stores.values()) store.clear();
-    return this.pendingOffsets();
+  /** A commit with nothing to carry: the task is as committed as it can be. */
+  markIdle(nowMs: number): void {
+    this.lastCommitAtMs = nowMs;
   }
 
   status(nowMs: number): TaskStatus {
@@ -203,6 +206,7 @@ export class Task {
       droppedRecords: this.droppedRecords,
       lastCommitDurationMs: this.lastCommitDurationMs,
       stores: [...this.stores.values()].map((s) => ({ name: s.name, entries: s.size() })),
+      stall: this.stall,
     };
   }
 }

@@ -38,6 +38,8 @@ export function readinessReport(status: ApplicationStatus): ReadinessReport {
   if (!status.inGroup) reasons.push(`not in consumer group ${status.applicationId} (state ${status.state})`);
   for (const task of restoring) reasons.push(`task ${task.task} is restoring its state (${formatPercent(task.progress)})`);
   if (pending.length > 0) reasons.push(`task${pending.length === 1 ? '' : 's'} ${pending.join(', ')} not started yet`);
+  for (const task of status.tasks) if (task.stall != null) reasons.push(`task ${task.id} stalled: ${task.stall.reason}`);
+  if (reasons.length === 0 && status.notReadyReason !== undefined) reasons.push(status.notReadyReason);
   if (reasons.length === 0) reasons.push(`application is ${status.state} and not ready`);
   return { status: 'not_ready', reasons, ...common };
 }

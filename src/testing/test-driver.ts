@@ -1,16 +1,11 @@
 import type { Topology } from '../dsl/define-topology.ts';
-import type { StatefulOperatorSpec } from '../dsl/graph.ts';
 import { TopologyError } from '../errors/index.ts';
 import type { ConsumedRecord, OutputRecord, RecordHeaders } from '../kafka/types.ts';
 import { taskIdFor } from '../planner/names.ts';
 import { plan as planTopology, type Plan } from '../planner/plan.ts';
-import { createStatefulProcessor, createStores } from '../runtime/operators/stateful.ts';
-import type { LateRecord } from '../processor/processor.ts';
-import { lateOutputRecord } from '../runtime/late-record.ts';
-import { RecordErrorHandler } from '../runtime/record-error-handler.ts';
-import { Task } from '../runtime/task.ts';
-import { TaskPipeline } from '../runtime/task-pipeline.ts';
-import { createWatermark } from '../runtime/watermark.ts';
+import { takeCommitPayload } from '../eos/commit-payload.ts';
+import { buildTask } from '../runtime/task-factory.ts';
+import type { Task } from '../runtime/task.ts';
 import type { Serde } from '../serde/serde.ts';
 import { partitionForKey } from './murmur2.ts';
 
@@ -82,36 +77,10 @@ export class TopologyTestDriver {
     this.wallClockMs = options.wallClockMs ?? 0;
     for (const sub of this.plan.subtopologies) {
       for (let partition = 0; partition < this.partitions; partition++) {
-        const id = taskIdFor(sub.id, partition);
-        const output: OutputRecord[] = [];
-        const stores = createStores(sub);
-        const watermark = createWatermark(topology.options, sub.sourceTopics, this.wallClockMs);
-        const holder: { task?: Task } = {};
-        const lateTopics = new Map<string, string>();
-        const errors = new RecordErrorHandler(topology.options.onError, this.plan.dlqTopic, id, undefined, { warn: () => {} });
-        const pipeline = new TaskPipeline(this.plan, sub, {
-          taskId: id,
-          partition,
-          output,
-          stores,
-          watermarkMs: () => watermark.current(),
-          reportLate: (late: LateRecord) => {
-            (holder.task as Task).lateRecords++;
-            const lateTopic = lateTopics.get(late.operator);
-            if (lateTopic === undefined) return;
-            output.push(lateOutputRecord(late, pipeline.currentRecord(), lateTopic));
-          },
-          onEmitError: (error, key, value, timestampMs) => errors.handleEmit(error, key, value, timestampMs, output),
-          createStateful: (spec: StatefulOperatorSpec, name: string) => {
-            if (spec.lateTopic !== undefined) lateTopics.set(name, spec.lateTopic);
-            return createStatefulProcessor(spec, name);
-          },
-        });
-        const task = new Task(id, sub.id, partition, sub.sourceTopics, pipeline, watermark, stores, errors, this.wallClockMs, output);
-        holder.task = task;
+        const task = buildTask({ plan: this.plan, topology, recordLog: { warn: () => {} } }, sub, partition, this.wallClockMs);
         task.lifecycle.transitionTo('restoring');
         task.lifecycle.transitionTo('running');
-        this.tasks.set(id, { task });
+        this.tasks.set(task.id, { task });
       }
     }
   }
@@ -141,15 +110,15 @@ export class TopologyTestDriver {
     this.flush(task);
   }
 
-  /** Moves a task's output to the simulated topics, feeding repartition topics back in. */
+  /**
+   * "Commits" a task: takes its pending work exactly as the runtime's commit protocol does (output, changelog,
+   * checkpoint) and moves it to the simulated topics, feeding repartition topics back in.
+   */
   private flush(task: Task): void {
-    for (const store of task.stores.values()) {
-      const topic = this.plan.changelogTopics.get(store.name) as string;
-      for (const change of store.drainChanges()) task.output.push({ topic, partition: task.partition, key: change.key, value: change.value, timestampMs: this.wallClockMs });
-    }
-    const records = task.output.splice(0, task.output.length);
-    task.markCommitted(this.wallClockMs, 0);
-    for (const record of records) {
+    if (!task.hasPendingWork()) return;
+    const payload = takeCommitPayload(task, (store) => this.plan.changelogTopics.get(store) as string, this.wallClockMs);
+    task.markCommitted(payload.offsets, payload.outputRecords, this.wallClockMs, 0);
+    for (const record of payload.records) {
       const partition = record.partition ?? (record.key === null ? 0 : partitionForKey(record.key, this.partitions));
       if (this.plan.readerOf.has(record.topic)) {
         this.deliver(record.topic, partition, record.key, record.value, record.timestampMs, record.headers ?? {});
