@@ -79,6 +79,8 @@ export class TaskManager {
   private stopped = false;
   private lastPurgeMs = Date.now();
   private readonly repartitionTopics: ReadonlySet<string>;
+  /** Producers of dropped tasks still closing, by task id: a rebuild waits for them (never two at once). */
+  private readonly closing = new Map<string, Promise<void>>();
 
   constructor(private readonly o: TaskManagerOptions) {
     this.restorer = new StateRestorer(o.client, o.plan, o.metrics, o.logger, o.config.stateDir === null ? null : join(o.config.stateDir, o.plan.applicationId));
@@ -237,6 +239,9 @@ export class TaskManager {
     const current = () => this.tasks.get(task.id) === managed && !this.stopped;
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (!current()) return;
+    // The dropped task's producer is gone before the new one initialises the same transactional id.
+    await this.closing.get(task.id);
+    if (!current()) return;
     await commits.open();
     if (!current()) return;
     const admin = await this.adminClient();
@@ -313,7 +318,14 @@ export class TaskManager {
     this.o.metrics.taskStalled.set({ task: task.id }, 0);
     this.o.consumer.pause(this.partitionsOf(task));
     this.updateTaskGauge();
-    return managed.commits.close().catch(() => undefined);
+    const closed = managed.commits.close().catch(() => undefined);
+    const previous = this.closing.get(task.id);
+    const all = previous === undefined ? closed : Promise.all([previous, closed]).then(() => undefined);
+    this.closing.set(task.id, all);
+    void all.then(() => {
+      if (this.closing.get(task.id) === all) this.closing.delete(task.id);
+    });
+    return closed;
   }
 
   private seekToPositions(task: Task): void {
