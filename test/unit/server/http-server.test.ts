@@ -17,6 +17,11 @@ const topology: TopologyDescription = {
         { name: 'sum', kind: 'aggregate', children: ['totals-sink'] },
         { name: 'totals-sink', kind: 'sink', children: [] },
       ],
+      edges: [
+        { direction: 'read', topic: 'orders', operator: 'orders-source' },
+        { direction: 'write', topic: 'orders-app-totals-store-changelog', operator: 'sum' },
+        { direction: 'write', topic: 'totals', operator: 'totals-sink' },
+      ],
     },
   ],
   topics: [
