@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { defineTopology, serdes, tumbling, type Topology } from '../../../src/index.ts';
+import { defineTopology, serdes, tumbling, type Topology, type WindowResult } from '../../../src/index.ts';
 import { describePlan, formatDescription } from '../../../src/planner/describe.ts';
 import type { TopicEdge, TopologyDescription } from '../../../src/planner/description.ts';
 import { plan } from '../../../src/planner/plan.ts';
 
 const s = { key: serdes.string(), value: serdes.json<{ user: string; n: number }>() };
-const out = { key: serdes.string(), value: serdes.json<unknown>() };
+const out = { key: serdes.string(), value: serdes.json<{ user: string; n: number }>() };
 
 const read = (topic: string, operator: string): TopicEdge => ({ direction: 'read', topic, operator });
 const write = (operator: string, topic: string): TopicEdge => ({ direction: 'write', topic, operator });
@@ -38,7 +38,7 @@ const cases: { name: string; topology: Topology; edges: TopicEdge[][] }[] = [
         .groupBy((_, v) => v.user, { name: 'by-path', key: serdes.string(), value: s.value })
         .windowedBy(tumbling('1m').grace('30s'))
         .count({ name: 'per-minute', lateTopic: 'late-clicks' })
-        .to('views', { key: serdes.windowed<string>(), value: serdes.json<unknown>(), name: 'to-views' });
+        .to('views', { key: serdes.windowed<string>(), value: serdes.json<WindowResult<number>>(), name: 'to-views' });
     }),
     edges: [
       [read('clicks', 'source-0'), write('by-path-sink', 'pv-by-path-repartition')],

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { Metrics } from '../../../src/metrics/metrics.ts';
 import type { TopologyDescription } from '../../../src/planner/description.ts';
-import type { ApplicationStatus, StatusSource, TaskStatus } from '../../../src/runtime/status.ts';
+import type { ApplicationStatus, CommittedOutputListener, StatusSource, TaskStatus } from '../../../src/runtime/status.ts';
 import { startHttpServer, type HttpServer } from '../../../src/server/http-server.ts';
 
 // A plain-object StatusSource: the server only reads it, so a fake says nothing about Kafka.
@@ -50,6 +50,11 @@ class FakeSource implements StatusSource {
   }
   topology(): TopologyDescription {
     return topology;
+  }
+  readonly outputListeners = new Set<CommittedOutputListener>();
+  onCommittedOutput(listener: CommittedOutputListener): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
   }
 }
 
@@ -179,6 +184,20 @@ describe('startHttpServer', () => {
     expect(body.serverTimeMs).toBeLessThanOrEqual(Date.now());
   });
 
+  it('GET /output returns the last records committed to each output topic', async () => {
+    const empty = await fetch(`${base}/output`);
+    expect(empty.status).toBe(200);
+    expect(empty.headers.get('cache-control')).toContain('no-store');
+    expect(await empty.json()).toEqual({ sampling: true, recordsPerTopic: 5, topics: [{ topic: 'totals', role: 'sink', committed: 0, records: [] }] });
+    expect(source.outputListeners.size).toBe(1);
+    for (const listener of source.outputListeners) {
+      listener([{ topic: 'totals', key: Buffer.from('alice'), value: Buffer.from('{"sum":3}'), timestampMs: 1_700_000_000_000 }]);
+    }
+    const body = (await (await fetch(`${base}/output`)).json()) as { topics: { committed: number; records: { key: { text: string }; value: { text: string }; timestampMs: number }[] }[] };
+    expect(body.topics[0]?.committed).toBe(1);
+    expect(body.topics[0]?.records.map((r) => [r.key.text, r.value.text, r.timestampMs])).toEqual([['alice', '{"sum":3}', 1_700_000_000_000]]);
+  });
+
   it('HEAD is answered like GET without a body', async () => {
     const res = await fetch(`${base}/api/status`, { method: 'HEAD' });
     expect(res.status).toBe(200);
@@ -273,10 +292,13 @@ describe('startHttpServer lifecycle', () => {
     const metrics = new Metrics({ applicationId: 'a', version: '0', defaultMetrics: false });
     const first = await startHttpServer({ port: 0, host: '127.0.0.1', source, metrics, logger });
     try {
+      const listeners = source.outputListeners.size;
       await expect(startHttpServer({ port: first.port, host: '127.0.0.1', source, metrics, logger })).rejects.toMatchObject({
         code: 'SLUICE_CONFIG',
         message: expect.stringContaining(`cannot listen on 127.0.0.1:${first.port}: EADDRINUSE`),
       });
+      // The server that failed to start does not keep watching the output.
+      expect(source.outputListeners.size).toBe(listeners);
     } finally {
       await first.close();
     }
@@ -289,12 +311,15 @@ describe('startHttpServer lifecycle', () => {
 
   it('close() is idempotent, closes keep-alive connections and frees the port', async () => {
     const metrics = new Metrics({ applicationId: 'a', version: '0', defaultMetrics: false });
+    const listeners = source.outputListeners.size;
     const server = await startHttpServer({ port: 0, host: '127.0.0.1', source, metrics, logger });
+    expect(source.outputListeners.size).toBe(listeners + 1);
     const res = await fetch(`http://127.0.0.1:${server.port}/healthz`);
     expect(res.status).toBe(200);
     await res.text();
     await Promise.all([server.close(), server.close()]);
     await expect(fetch(`http://127.0.0.1:${server.port}/healthz`)).rejects.toThrow();
+    expect(source.outputListeners.size).toBe(listeners);
   });
 });
 
