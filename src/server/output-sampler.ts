@@ -228,11 +228,18 @@ function noteOf(role: OutputRole, headers: RecordHeaders | undefined): string | 
   if (role === 'late') {
     const lateness = header('sluice.late.lateness.ms');
     const operator = header('sluice.late.operator');
-    if (lateness !== undefined) note = `late by ${lateness} ms${operator === undefined ? '' : ` for ${operator}`}`;
+    if (lateness !== undefined) note = `late by ${durationText(Number(lateness))}${operator === undefined ? '' : ` for ${operator}`}`;
   } else if (role === 'dlq') {
     const message = header('sluice.error.message');
     const code = header('sluice.error.code');
     if (message !== undefined) note = code === undefined ? message : `${code}: ${message}`;
   }
   return note === undefined ? undefined : note.slice(0, 300);
+}
+
+function durationText(ms: number): string {
+  if (!Number.isFinite(ms)) return 'an unknown time';
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)}m ${String(Math.floor((ms % 60_000) / 1_000)).padStart(2, '0')}s`;
 }

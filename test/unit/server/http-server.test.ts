@@ -1,9 +1,12 @@
+import { readdir } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { Metrics } from '../../../src/metrics/metrics.ts';
 import type { TopologyDescription } from '../../../src/planner/description.ts';
 import type { ApplicationStatus, CommittedOutputListener, StatusSource, TaskStatus } from '../../../src/runtime/status.ts';
+import { PUBLIC_DIR } from '../../../src/server/app.ts';
 import { startHttpServer, type HttpServer } from '../../../src/server/http-server.ts';
 
 // A plain-object StatusSource: the server only reads it, so a fake says nothing about Kafka.
@@ -209,18 +212,32 @@ describe('startHttpServer', () => {
       const res = await fetch(`${base}/`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      // Scripts only from this origin: no inline script, no eval.
+      expect(csp).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
       const html = await res.text();
-      expect(html).toContain('<script src="dashboard.js"></script>');
+      expect(html.match(/<script[^>]*>/g)).toEqual(['<script type="module" src="js/main.js">']);
+      expect(html).toContain('<link rel="stylesheet" href="dashboard.css">');
       // Offline: no external scripts, styles or fonts.
       expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     });
 
-    it('serves the dashboard script', async () => {
-      const res = await fetch(`${base}/dashboard.js`);
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toMatch(/javascript/);
-      expect(await res.text()).toContain("getJson('api/status')");
+    it('serves every dashboard module, and every module it imports, as JavaScript', async () => {
+      const files = (await readdir(path.join(PUBLIC_DIR, 'js'))).filter((f) => f.endsWith('.js'));
+      expect(files).toContain('main.js');
+      const imported = new Set<string>();
+      for (const file of files) {
+        const res = await fetch(`${base}/js/${file}`);
+        expect(res.status, file).toBe(200);
+        // Module scripts are refused unless served with a JavaScript MIME type (nosniff is on).
+        expect(res.headers.get('content-type'), file).toMatch(/^(text|application)\/javascript/);
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        for (const match of (await res.text()).matchAll(/^import [^'"]*'(\.\/[^']+)';$/gm)) imported.add((match[1] as string).slice(2));
+      }
+      expect([...imported].filter((f) => !files.includes(f))).toEqual([]);
+      const css = await fetch(`${base}/dashboard.css`);
+      expect(css.headers.get('content-type')).toMatch(/^text\/css/);
     });
 
     it('does not serve files outside the public folder', async () => {
@@ -256,7 +273,7 @@ describe('startHttpServer', () => {
       expect(statusLine(raw)).toMatch(/^HTTP\/1\.1 (200|503) /);
     });
 
-    it.each(['/%E0%A4%A', '/%', '/%%', '/dashboard.js%ZZ', '/%C0%AE%C0%AE/'])('answers a malformed path %s without crashing', async (path) => {
+    it.each(['/%E0%A4%A', '/%', '/%%', '/js/main.js%ZZ', '/%C0%AE%C0%AE/'])('answers a malformed path %s without crashing', async (path) => {
       const raw = await rawRequest(server.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       expect(statusLine(raw)).toMatch(/^HTTP\/1\.1 (400|404) /);
       expect(raw).toMatch(/\{"error":"(bad_request|not_found)"/);

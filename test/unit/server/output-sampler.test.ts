@@ -161,7 +161,7 @@ describe('OutputSampler', () => {
       record('pv-dlq', null, Buffer.from([0xde, 0xad]), { headers: { 'sluice.error.code': 'DESERIALIZATION', 'sluice.error.message': Buffer.from('not JSON') } }),
     ]);
     const byTopic = new Map(sampler.snapshot().topics.map((t) => [t.topic, t.records[0]?.note]));
-    expect(byTopic.get('views-late')).toBe('late by 1500 ms for views');
+    expect(byTopic.get('views-late')).toBe('late by 1.5 s for views');
     expect(byTopic.get('pv-dlq')).toBe('DESERIALIZATION: not JSON');
   });
 
