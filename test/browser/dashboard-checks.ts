@@ -20,6 +20,8 @@ export interface OutputRow {
   readonly time: string;
   readonly key: string;
   readonly value: string;
+  /** The key's tooltip: for a windowed key `<key> [<start ISO> → <end ISO>)`. */
+  readonly keyTitle: string;
 }
 
 /** The rows of the latest-output card of `topic`, newest first, as the page shows them. */
@@ -28,7 +30,8 @@ export function readOutputRows(page: Page, topic: string): Promise<OutputRow[]> 
     rows.map((row) => {
       const cells = row.querySelectorAll('td');
       const valueCell = cells[2]?.querySelector('.cell-clip');
-      return { time: cells[0]?.textContent ?? '', key: cells[1]?.textContent ?? '', value: valueCell?.textContent ?? '' };
+      const keyTitle = cells[1]?.querySelector('[title]')?.getAttribute('title') ?? '';
+      return { time: cells[0]?.textContent ?? '', key: cells[1]?.textContent ?? '', value: valueCell?.textContent ?? '', keyTitle };
     }),
   );
 }

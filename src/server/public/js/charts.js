@@ -10,9 +10,16 @@ const COUNT_STEPS = [1, 2, 2.5, 5, 10];
 const DURATION_STEPS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000,
   300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000];
 
-/** The smallest "round" step at least `raw`: 1, 2, 2.5, 5 × 10^n for counts; whole ms, s, min, h for durations. */
+/**
+ * The smallest "round" step at least `raw`: 1, 2, 2.5, 5 × 10^n for counts; whole ms, s, min, h for durations;
+ * for integers (records), a whole number.
+ */
 export function niceStep(raw, kind) {
   if (!(raw > 0)) return 1;
+  if (kind === 'integer') {
+    const step = niceStep(raw, 'count');
+    return step < 1 ? 1 : step === 2.5 ? 2 : step;
+  }
   if (kind === 'duration') {
     const step = DURATION_STEPS_MS.find((s) => s >= raw);
     if (step !== undefined) return step;
@@ -42,7 +49,7 @@ export function timeTicks(fromMs, toMs, maxTicks = 6) {
 
 /**
  * One chart. `series`: [{ key, label, color }] read from each sample as `sample[key]` (null or missing is a
- * gap). `kind`: 'count' or 'duration' (the y ticks). `format` prints a value for the read-out, `axis` for ticks.
+ * gap). `kind`: 'count', 'integer' or 'duration' (the y ticks). `format` prints a value for the read-out, `axis` for ticks.
  */
 export class LineChart {
   constructor(host, { id, title, series, kind, format, axis, gapMs }) {

@@ -29,7 +29,7 @@ const charts = [
     series: [{ key: 'watermarkLag', label: 'lag', color: '#c07a00' }],
   }),
   new LineChart(chartHost, {
-    id: 'consumer-lag', title: 'Consumer lag (records)', kind: 'count', format: fmtInt, axis: fmtCompact, gapMs,
+    id: 'consumer-lag', title: 'Consumer lag (records)', kind: 'integer', format: fmtInt, axis: fmtCompact, gapMs,
     series: [{ key: 'consumerLag', label: 'lag', color: '#7a3fd1' }],
   }),
 ];
