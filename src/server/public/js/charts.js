@@ -112,7 +112,8 @@ export class LineChart {
       svg('line', { x1: MARGIN.left, x2: width - MARGIN.right, y1: y(v), y2: y(v), class: v === 0 ? 'axis' : 'grid' }, root);
       svg('text', { x: MARGIN.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, root).textContent = this.axis(v);
     }
-    const time = timeTicks(fromMs, this.toMs);
+    // A label (HH:MM:SS) is about 50 px wide: at most one per 80 px.
+    const time = timeTicks(fromMs, this.toMs, Math.max(2, Math.floor(plotW / 80)));
     for (const t of time.ticks) {
       const tx = x(t);
       if (tx < MARGIN.left + 18 || tx > width - MARGIN.right - 18) continue;
