@@ -64,10 +64,10 @@ describe('dashboard', () => {
     await expect.poll(() => page.getByTestId('watermark-0_0').textContent(), { timeout: 5_000 }).not.toBe(first);
     const second = await page.getByTestId('watermark-0_0').textContent();
     expect(Date.parse(second ?? '')).toBeGreaterThan(Date.parse(first ?? ''));
-    // The fake's watermark trails its clock by 5 to 6 seconds.
+    // The fake's watermark of task 0_0 trails its clock by 5 to 6 seconds (plus the moment until the reply's server time).
     const lagMs = Number(await page.getByTestId('watermark-lag-0_0').getAttribute('data-ms'));
     expect(lagMs).toBeGreaterThanOrEqual(5_000);
-    expect(lagMs).toBeLessThan(6_000);
+    expect(lagMs).toBeLessThan(7_000);
     expect(await page.getByTestId('watermark-lag-0_0').textContent()).toBe(`${(lagMs / 1000).toFixed(1)} s`);
   });
 
