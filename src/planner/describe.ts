@@ -1,7 +1,7 @@
 import type { GraphNode } from '../dsl/graph.ts';
-import type { OperatorDescription, TopicDescription, TopologyDescription } from './description.ts';
+import type { OperatorDescription, TopicDescription, TopicEdge, TopologyDescription } from './description.ts';
 import { transactionalIdFor } from './names.ts';
-import type { Plan } from './plan.ts';
+import type { Plan, Subtopology } from './plan.ts';
 import type { ResolvedPartitions } from './partitions.ts';
 
 function kindOf(node: GraphNode): string {
@@ -15,6 +15,28 @@ function kindOf(node: GraphNode): string {
     case 'operator':
       return node.spec.kind === 'stateful' ? node.spec.operator.type : node.spec.kind;
   }
+}
+
+/**
+ * The topic ends of a sub-topology's graph: the topics it reads, each into its entry node, then the topics its
+ * nodes write (sinks, changelogs, late topics and, through `<name>-sink`, repartition topics read elsewhere).
+ */
+function topicEdges(plan: Plan, sub: Subtopology): TopicEdge[] {
+  const edges: TopicEdge[] = sub.entries.map((entry) => ({ direction: 'read', topic: entry.topic, operator: entry.node.name }));
+  const write = (operator: string, topic: string | undefined): void => {
+    if (topic !== undefined) edges.push({ direction: 'write', topic, operator });
+  };
+  for (const node of sub.nodes) {
+    if (node.type === 'sink') write(node.name, node.topic);
+    if (node.type === 'operator' && node.spec.kind === 'stateful') {
+      for (const store of node.spec.operator.stores) write(node.name, plan.changelogTopics.get(store.name));
+      write(node.name, node.spec.operator.lateTopic);
+    }
+    for (const child of node.children) {
+      if (child.type === 'repartition' && !sub.nodes.includes(child)) write(`${child.name}-sink`, plan.repartitionTopics.get(child.id));
+    }
+  }
+  return edges;
 }
 
 /** The plan as JSON for `sluice describe` and /topology; partition counts when known. */
@@ -54,6 +76,7 @@ export function describePlan(plan: Plan, partitions?: ResolvedPartitions): Topol
       partitions: n,
       operators,
       stores: sub.stores.map((s) => s.name),
+      edges: topicEdges(plan, sub),
     };
   });
   return { applicationId: plan.applicationId, subtopologies, topics, transactionalIds };
@@ -62,12 +85,16 @@ export function describePlan(plan: Plan, partitions?: ResolvedPartitions): Topol
 /** Human-readable form of a description for the terminal. */
 export function formatDescription(d: TopologyDescription): string {
   const lines: string[] = [`application ${d.applicationId}`];
+  const roles = new Map(d.topics.map((t) => [t.name, t.role]));
   for (const sub of d.subtopologies) {
     lines.push('', `sub-topology ${sub.id}  (${sub.partitions ?? '?'} tasks)`);
-    lines.push(`  reads  ${sub.sourceTopics.join(', ')}`);
+    const reads = sub.edges.filter((e) => e.direction === 'read');
+    const writes = sub.edges.filter((e) => e.direction === 'write');
+    reads.forEach((e, i) => lines.push(`  ${i === 0 ? 'reads ' : '      '} ${e.topic} -> ${e.operator}`));
     for (const op of sub.operators) lines.push(`  ${op.kind.padEnd(18)} ${op.name}${op.children.length > 0 ? ` -> ${op.children.join(', ')}` : ''}`);
     if (sub.stores.length > 0) lines.push(`  stores ${sub.stores.join(', ')}`);
-    lines.push(`  writes ${sub.sinkTopics.join(', ') || '(nothing)'}`);
+    if (writes.length === 0) lines.push('  writes (nothing)');
+    writes.forEach((e, i) => lines.push(`  ${i === 0 ? 'writes' : '      '} ${e.operator} -> ${e.topic}  (${roles.get(e.topic) ?? 'sink'})`));
   }
   lines.push('', 'topics');
   for (const t of d.topics) {

@@ -13,13 +13,27 @@ export interface SubtopologyDescription {
   readonly partitions: number | null;
   readonly operators: readonly OperatorDescription[];
   readonly stores: readonly string[];
+  /**
+   * Which operator reads or writes which topic: each source or repartition topic it reads into its entry
+   * operator, and each sink, repartition, late and changelog topic from the operator that writes it. With
+   * the operators' `children`, the complete graph of the sub-topology. The dead-letter topic has no edge:
+   * any operator may send to it.
+   */
+  readonly edges: readonly TopicEdge[];
 }
 
 export interface OperatorDescription {
   readonly name: string;
   readonly kind: string;
-  /** Names of the operators this one feeds. */
+  /** Names of the operators this one feeds (all in the same sub-topology). */
   readonly children: readonly string[];
+}
+
+/** `read`: records of `topic` enter at `operator`. `write`: `operator` produces to `topic`. */
+export interface TopicEdge {
+  readonly direction: 'read' | 'write';
+  readonly topic: string;
+  readonly operator: string;
 }
 
 export type TopicRole = 'source' | 'sink' | 'repartition' | 'changelog' | 'dlq' | 'late';

@@ -1,5 +1,6 @@
 import type { OutputRecord } from '../kafka/types.ts';
 import type { TopologyDescription } from '../planner/description.ts';
+import type { Plan } from '../planner/plan.ts';
 
 /** Lifecycle of a task; transitions are enforced in runtime/task-state.ts. */
 export type TaskState = 'created' | 'restoring' | 'running' | 'suspended' | 'closed';
@@ -66,4 +67,6 @@ export interface StatusSource {
   topology(): TopologyDescription;
   /** Subscribes to committed output; returns the unsubscribe function. */
   onCommittedOutput?(listener: CommittedOutputListener): () => void;
+  /** The plan, when the source has one: the dashboard decodes sampled output with its sink serdes. */
+  readonly plan?: Plan;
 }

@@ -5,6 +5,7 @@ import { RateLimitedLog } from '../logging/rate-limited.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { StatusSource } from '../runtime/status.ts';
 import type { EventLoopMonitor } from './event-loop-monitor.ts';
+import type { OutputSampler } from './output-sampler.ts';
 import { readinessReport } from './readiness.ts';
 
 /** The dashboard's static files, next to this module (no build step). */
@@ -17,6 +18,8 @@ export interface AppOptions {
   readonly eventLoop: EventLoopMonitor;
   /** /healthz answers 503 while the event-loop lag is above this. */
   readonly maxEventLoopLagMs: number;
+  /** The latest committed output per topic, for GET /output. */
+  readonly output: OutputSampler;
 }
 
 const CONTENT_SECURITY_POLICY = [
@@ -35,7 +38,7 @@ const CONTENT_SECURITY_POLICY = [
  * 400 JSON, failures 500 JSON, logged at most once a minute per status and path.
  */
 export function createApp(options: AppOptions): Express {
-  const { source, metrics, eventLoop, maxEventLoopLagMs } = options;
+  const { source, metrics, eventLoop, maxEventLoopLagMs, output } = options;
   const logger = options.logger;
   const errorLog = new RateLimitedLog(logger, { intervalMs: 60_000, maxKeys: 100 });
   const app = express();
@@ -87,6 +90,10 @@ export function createApp(options: AppOptions): Express {
 
   app.get('/api/status', api((_req, res) => {
     res.json({ ...source.status(), serverTimeMs: Date.now() });
+  }));
+
+  app.get('/output', api((_req, res) => {
+    res.json(output.snapshot());
   }));
 
   app.use(

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { StatusSource } from '../runtime/status.ts';
 import { createApp } from './app.ts';
 import { EventLoopMonitor } from './event-loop-monitor.ts';
+import { OutputSampler } from './output-sampler.ts';
 
 export interface HttpServerOptions {
   /** TCP port; 0 picks a free one (see the returned `port`). */
@@ -19,6 +20,8 @@ export interface HttpServerOptions {
   readonly maxEventLoopLagMs?: number;
   /** How long close() lets in-flight requests finish before cutting connections. Default 2,000 ms. */
   readonly closeGraceMs?: number;
+  /** Records kept per output topic for GET /output. Default 5. */
+  readonly outputRecordsPerTopic?: number;
 }
 
 export interface HttpServer {
@@ -30,7 +33,8 @@ export interface HttpServer {
 
 /**
  * Starts the observability server: GET /metrics, /healthz (liveness: event-loop lag), /readyz (readiness:
- * in group and restored), /topology, /api/status and the dashboard at /.
+ * in group and restored), /topology, /api/status, /output (the last records committed to each output topic) and
+ * the dashboard at /.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { port, host, logger } = options;
@@ -42,7 +46,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   // Callers may have bound `component` already (pino would then write the key twice).
   const log = 'component' in logger.bindings() ? logger : logger.child({ component: 'http' });
   const eventLoop = new EventLoopMonitor({ intervalMs: Math.min(500, Math.max(10, Math.floor(maxEventLoopLagMs / 4))) });
-  const app = createApp({ source: options.source, metrics: options.metrics, logger: log, eventLoop, maxEventLoopLagMs });
+  const output = OutputSampler.forSource(options.source, options.outputRecordsPerTopic === undefined ? {} : { recordsPerTopic: options.outputRecordsPerTopic });
+  const app = createApp({ source: options.source, metrics: options.metrics, logger: log, eventLoop, maxEventLoopLagMs, output });
 
   const server = http.createServer({ maxHeaderSize: 16 * 1024 }, app);
   // Probes and scrapes are small: slow or stuck clients are cut off instead of holding sockets.
@@ -71,6 +76,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     };
     if (host === undefined) server.listen(port, listening);
     else server.listen(port, host, listening);
+  }).catch((error: unknown) => {
+    output.close();
+    throw error;
   });
   server.on('error', (err) => log.error({ err }, 'HTTP server error'));
   eventLoop.start();
@@ -82,6 +90,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
       eventLoop.stop();
+      output.close();
       const force = setTimeout(() => server.closeAllConnections(), closeGraceMs);
       force.unref();
       server.close(() => {

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpServer } from '../../src/server/http-server.ts';
+import { expectedEdges, readOutputRows, renderedEdges } from './dashboard-checks.ts';
 import { openDashboard, type OpenDashboard } from './open-dashboard.ts';
 import type { FakeApplication } from './fake-application.ts';
 import { startFakeDashboard } from './serve-fake-dashboard.ts';
 
-// Needs /usr/bin/chromium (Debian package `chromium`). Not part of the unit or integration projects: run with a
-// `browser` vitest project whose include is test/browser/**/*.test.ts.
+// Needs /usr/bin/chromium (Debian package `chromium`). Not part of the unit or integration projects: run with
+// `npx vitest run --config test/browser/vitest.config.ts`.
 describe('dashboard', () => {
   let server: HttpServer;
   let fake: FakeApplication;
@@ -40,13 +41,20 @@ describe('dashboard', () => {
     expect(await page.getByTestId('restore-1_2').isVisible()).toBe(false);
   });
 
-  it('draws every operator and topic of the topology', async () => {
+  it('draws every operator and topic of the topology, and exactly the edges /topology lists', async () => {
     const { page } = dashboard;
-    for (const name of ['clicks-source', 'parse-click', 'only-humans', 'by-page', 'clicks-per-page', 'to-string', 'late-records']) {
+    const topology = fake.topology();
+    for (const name of ['clicks-source', 'parse-click', 'only-humans', 'by-page-sink', 'by-page', 'clicks-per-page', 'clicks-per-page-sink']) {
       expect(await page.getByTestId(`operator-${name}`).count(), name).toBe(1);
     }
     expect(await page.getByTestId('topic-clicks').count()).toBe(1);
-    expect(await page.getByTestId('topic-row-clickstream-clicks-per-page-changelog').count()).toBe(1);
+    // Written by the window operator: its changelog and its late topic; the repartition topic links the sub-topologies.
+    expect(await page.getByTestId('topic-clickstream-clicks-per-page-store-changelog').count()).toBe(1);
+    expect(await page.getByTestId('topic-clicks-late').count()).toBe(1);
+    expect(await page.getByTestId('topic-clickstream-by-page-repartition').count()).toBe(2);
+    expect(await page.getByTestId('topic-row-clickstream-clicks-per-page-store-changelog').count()).toBe(1);
+    expect((await renderedEdges(page)).sort()).toEqual(expectedEdges(topology).sort());
+    expect(await renderedEdges(page)).toContain('op:clicks-per-page->topic:clicks-late');
   });
 
   it('shows a watermark that advances, as ISO time with its lag', async () => {
@@ -56,8 +64,53 @@ describe('dashboard', () => {
     await expect.poll(() => page.getByTestId('watermark-0_0').textContent(), { timeout: 5_000 }).not.toBe(first);
     const second = await page.getByTestId('watermark-0_0').textContent();
     expect(Date.parse(second ?? '')).toBeGreaterThan(Date.parse(first ?? ''));
-    expect(await page.getByTestId('watermark-lag-0_0').textContent()).toMatch(/^\d+(\.\d)? s$/);
+    // The fake's watermark of task 0_0 trails its clock by 5 to 6 seconds (plus the moment until the reply's server time).
+    const lagMs = Number(await page.getByTestId('watermark-lag-0_0').getAttribute('data-ms'));
+    expect(lagMs).toBeGreaterThanOrEqual(5_000);
+    expect(lagMs).toBeLessThan(7_000);
+    expect(await page.getByTestId('watermark-lag-0_0').textContent()).toBe(`${(lagMs / 1000).toFixed(1)} s`);
+  });
+
+  it('charts records per second, watermark lag and consumer lag from the polls it made', async () => {
+    const { page } = dashboard;
+    for (const id of ['throughput', 'watermark-lag', 'consumer-lag']) {
+      await expect.poll(async () => Number(await page.getByTestId(`chart-${id}`).getAttribute('data-points')), { timeout: 10_000, message: id }).toBeGreaterThanOrEqual(3);
+    }
+    // Both throughput lines are drawn through their points, and the read-out shows the latest sample.
+    for (const series of ['in', 'out']) {
+      const path = page.locator(`[data-testid="chart-throughput"] path[data-series="${series}"]`);
+      expect(Number(await path.getAttribute('data-points')), series).toBeGreaterThanOrEqual(3);
+      expect(((await path.getAttribute('d')) ?? '').match(/L/g)?.length ?? 0, series).toBeGreaterThanOrEqual(2);
+    }
+    expect(Number((await page.getByTestId('chart-throughput-in').textContent())?.replace(/,/g, ''))).toBeGreaterThan(0);
+    expect(await page.getByTestId('chart-watermark-lag-watermarkLag').textContent()).toMatch(/^\d+(\.\d)? s$/);
+    // Hovering reads out the sample under the pointer, with its time; leaving goes back to the latest.
+    const chart = page.locator('[data-testid="chart-consumer-lag"] svg');
+    const box = await chart.boundingBox();
+    await page.mouse.move((box?.x ?? 0) + (box?.width ?? 0) - 20, (box?.y ?? 0) + 40);
+    expect(await page.locator('[data-testid="chart-consumer-lag"] .chart-when').textContent()).toMatch(/^at \d\d:\d\d:\d\d$/);
+    expect(await page.locator('[data-testid="chart-consumer-lag"] line.cursor').count()).toBe(1);
+    await page.mouse.move(0, 0);
+    expect(await page.locator('[data-testid="chart-consumer-lag"] .chart-when').textContent()).toBe('');
     await page.screenshot({ path: 'test-output/dashboard.png', fullPage: true });
+  });
+
+  it('shows the latest committed records of each output topic, decoded with the sink serdes', async () => {
+    const { page } = dashboard;
+    // The fake's own commits reach the repartition topic every 400 ms.
+    await expect.poll(async () => (await readOutputRows(page, 'clickstream-by-page-repartition')).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const dayStartMs = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    const hostile = '<img src=x onerror="document.title=1">';
+    fake.commit([fake.windowResult(hostile, dayStartMs + 60_000, 1234)]);
+    await expect.poll(async () => (await readOutputRows(page, 'clicks-per-page')).map((r) => r.key), { timeout: 5_000 }).toContain(`${hostile} [00:01:00 → 00:02:00)`);
+    const row = (await readOutputRows(page, 'clicks-per-page')).find((r) => r.key.startsWith(hostile));
+    expect(row?.value).toBe('{"value":1234,"final":true}');
+    expect(row?.time).toBe('00:01:59.999');
+    // Shown as text, never parsed as HTML.
+    expect(await page.locator('[data-testid="output"] img').count()).toBe(0);
+    const shown = page.getByTestId('output-row-clicks-per-page').filter({ hasText: hostile });
+    expect(await shown.locator('.win-key').textContent()).toBe(hostile);
+    expect(await shown.locator('.win').textContent()).toBe('[00:01:00 → 00:02:00)');
   });
 
   it('made no requests elsewhere and logged no errors', () => {

@@ -1,14 +1,26 @@
+import { defineTopology, serdes, tumbling, type WindowResult } from '../../src/index.ts';
+import type { OutputRecord } from '../../src/kafka/types.ts';
+import { describePlan } from '../../src/planner/describe.ts';
 import type { TopologyDescription } from '../../src/planner/description.ts';
-import type { ApplicationState, ApplicationStatus, StatusSource, TaskStatus } from '../../src/runtime/status.ts';
+import { resolvePartitions } from '../../src/planner/partitions.ts';
+import { plan as planTopology, type Plan } from '../../src/planner/plan.ts';
+import type { ApplicationState, ApplicationStatus, CommittedOutputListener, StatusSource, TaskStatus } from '../../src/runtime/status.ts';
 
 /**
  * A StatusSource that plays the life of a small application without Kafka: out of the group first, then
- * in the group with tasks restoring (progress rising), then running with watermarks that follow the clock
- * and counters that grow. For the dashboard's browser check, not a claim about how the runtime behaves.
+ * in the group with tasks restoring (progress rising), then running with watermarks that follow the clock,
+ * counters that grow and committed output on every topic it writes. Its topology is a real one, planned and
+ * described by sluice (the plan's serdes decode the output). For the dashboard's browser check, not a claim
+ * about how the runtime behaves.
  */
 export interface FakeApplication extends StatusSource {
+  readonly plan: Plan;
   /** Ends restoration now: every task running, the instance ready. */
   finishRestore(): void;
+  /** Reports `records` to the committed-output listeners, as a commit would. */
+  commit(records: readonly OutputRecord[]): void;
+  /** Serializes with the sink serdes of clicks-per-page: a windowed count. */
+  windowResult(page: string, startMs: number, count: number): OutputRecord;
 }
 
 export interface FakeApplicationOptions {
@@ -18,53 +30,34 @@ export interface FakeApplicationOptions {
   readonly joinAfterMs?: number;
   /** Time each task spends restoring after the assignment. */
   readonly restoreMs?: number;
+  /** How often running tasks commit output; 0 commits none by themselves. Default 400 ms. */
+  readonly commitIntervalMs?: number;
   readonly now?: () => number;
 }
 
-export function fakeTopology(applicationId: string, partitions: number): TopologyDescription {
-  const changelog = `${applicationId}-clicks-per-page-changelog`;
-  const repartition = `${applicationId}-clicks-by-page-repartition`;
-  return {
-    applicationId,
-    subtopologies: [
-      {
-        id: 0,
-        sourceTopics: ['clicks'],
-        sinkTopics: [repartition],
-        partitions,
-        operators: [
-          { name: 'clicks-source', kind: 'source', children: ['parse-click'] },
-          { name: 'parse-click', kind: 'mapValues', children: ['only-humans'] },
-          { name: 'only-humans', kind: 'filter', children: ['by-page'] },
-          { name: 'by-page', kind: 'selectKey', children: ['by-page-sink'] },
-          { name: 'by-page-sink', kind: 'repartition', children: [] },
-        ],
-        stores: [],
-      },
-      {
-        id: 1,
-        sourceTopics: [repartition],
-        sinkTopics: ['clicks-per-page', `${applicationId}-late`],
-        partitions,
-        operators: [
-          { name: 'by-page-source', kind: 'source', children: ['clicks-per-page'] },
-          { name: 'clicks-per-page', kind: 'windowedCount', children: ['to-string', 'late-records'] },
-          { name: 'to-string', kind: 'mapValues', children: ['clicks-per-page-sink'] },
-          { name: 'clicks-per-page-sink', kind: 'sink', children: [] },
-          { name: 'late-records', kind: 'lateSink', children: [] },
-        ],
-        stores: ['clicks-per-page'],
-      },
-    ],
-    topics: [
-      { name: 'clicks', role: 'source', partitions: null, internal: false, config: {} },
-      { name: repartition, role: 'repartition', partitions, internal: true, config: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } },
-      { name: changelog, role: 'changelog', partitions, internal: true, config: { 'cleanup.policy': 'compact' } },
-      { name: 'clicks-per-page', role: 'sink', partitions: null, internal: false, config: {} },
-      { name: `${applicationId}-late`, role: 'late', partitions: null, internal: false, config: {} },
-    ],
-    transactionalIds: Array.from({ length: partitions * 2 }, (_, i) => `${applicationId}-${Math.floor(i / partitions)}_${i % partitions}`),
-  };
+interface Click {
+  readonly page: string;
+  readonly userAgent: string;
+  readonly ts: number;
+}
+
+const PAGES = ['/', '/pricing', '/docs/getting-started', '/blog/exactly-once-in-typescript', '/signup', '/docs/windows'];
+const windowedKey = serdes.windowed<string>();
+const windowedValue = serdes.json<WindowResult<number>>();
+
+/** The topology the fake pretends to run: parse clicks, drop bots, count per page and minute. */
+export function fakeTopology(applicationId: string): Plan {
+  return planTopology(
+    defineTopology({ applicationId, onError: 'dead-letter' }, (t) => {
+      t.stream('clicks', { key: serdes.nullableString(), value: serdes.json<string>(), name: 'clicks-source' })
+        .mapValues((raw): Click => JSON.parse(raw) as Click, { name: 'parse-click' })
+        .filter((_, click) => !/bot/i.test(click.userAgent), { name: 'only-humans' })
+        .groupBy((_, click) => click.page, { name: 'by-page', key: serdes.string(), value: serdes.json<Click>() })
+        .windowedBy(tumbling('1m').grace('10s'))
+        .count({ name: 'clicks-per-page', lateTopic: 'clicks-late' })
+        .to('clicks-per-page', { key: windowedKey, value: windowedValue, name: 'clicks-per-page-sink' });
+    }),
+  );
 }
 
 export function createFakeApplication(options: FakeApplicationOptions = {}): FakeApplication {
@@ -72,52 +65,128 @@ export function createFakeApplication(options: FakeApplicationOptions = {}): Fak
   const partitions = options.partitions ?? 3;
   const joinAfterMs = options.joinAfterMs ?? 1_500;
   const restoreMs = options.restoreMs ?? 6_000;
+  const commitIntervalMs = options.commitIntervalMs ?? 400;
   const now = options.now ?? Date.now;
   const startedAtMs = now();
-  const topology = fakeTopology(applicationId, partitions);
+  const plan = fakeTopology(applicationId);
+  const topology: TopologyDescription = describePlan(plan, resolvePartitions(plan, new Map([['clicks', partitions]])));
+  const repartitionTopic = `${applicationId}-by-page-repartition`;
+  const dlqTopic = `${applicationId}-dlq`;
   let restoredEarly = false;
+  const listeners = new Set<CommittedOutputListener>();
+  let committer: NodeJS.Timeout | undefined;
+  let commits = 0;
 
   const taskIds: Array<{ id: string; subtopology: number; partition: number }> = [];
   for (const sub of [0, 1]) for (let p = 0; p < partitions; p++) taskIds.push({ id: `${sub}_${p}`, subtopology: sub, partition: p });
 
+  const commit = (records: readonly OutputRecord[]): void => {
+    for (const listener of listeners) listener(records);
+  };
+  const windowResult = (page: string, startMs: number, count: number): OutputRecord => {
+    const context = { topic: 'clicks-per-page', isKey: true };
+    return {
+      topic: 'clicks-per-page',
+      key: windowedKey.serialize({ key: page, startMs, endMs: startMs + 60_000 }, context),
+      value: windowedValue.serialize({ value: count, final: true }, { ...context, isKey: false }),
+      timestampMs: startMs + 59_999,
+    };
+  };
+
+  const status = (): ApplicationStatus => {
+    const nowMs = now();
+    const sinceJoinMs = nowMs - startedAtMs - joinAfterMs;
+    const inGroup = restoredEarly || sinceJoinMs >= 0;
+    const tasks: TaskStatus[] = [];
+    if (inGroup) {
+      for (const [index, t] of taskIds.entries()) {
+        // Stateless tasks (sub-topology 0) have nothing to restore; stateful ones finish one after another.
+        const restoreFor = t.subtopology === 0 ? 0 : restoreMs * (0.6 + 0.2 * t.partition);
+        const progress = restoredEarly || restoreFor === 0 ? 1 : Math.min(1, Math.max(0, sinceJoinMs) / restoreFor);
+        const running = progress >= 1;
+        const runningForSec = running ? Math.max(0, (restoredEarly ? nowMs - startedAtMs : sinceJoinMs - restoreFor) / 1000) : 0;
+        const inRate = running ? 180 + 40 * Math.sin(nowMs / 3000 + index) + 15 * t.partition : 0;
+        tasks.push({
+          id: t.id,
+          subtopology: t.subtopology,
+          partition: t.partition,
+          state: running ? 'running' : 'restoring',
+          restoreProgress: progress,
+          watermarkMs: running ? nowMs - 5_000 - 700 * t.partition - (nowMs % 1000) : t.subtopology === 1 ? startedAtMs - 3_600_000 : null,
+          consumerLag: running ? Math.round(20 + 30 * Math.abs(Math.sin(nowMs / 2000 + index))) : 12_000 + 1000 * t.partition,
+          recordsInPerSec: inRate,
+          recordsOutPerSec: t.subtopology === 0 ? inRate * 0.93 : inRate / 60,
+          lateRecords: t.subtopology === 1 ? Math.floor(runningForSec * 0.4) + t.partition : 0,
+          droppedRecords: t.subtopology === 0 && t.partition === 1 ? 2 + Math.floor(runningForSec / 7) : 0,
+          lastCommitDurationMs: running ? 8 + ((nowMs / 100 + index * 7) % 14) : null,
+          stores: t.subtopology === 1 ? [{ name: 'clicks-per-page-store', entries: 1_200 + 37 * t.partition + Math.floor(runningForSec * 3) }] : [],
+        });
+      }
+    }
+    const ready = inGroup && tasks.every((t) => t.state === 'running');
+    const state: ApplicationState = !inGroup ? 'rebalancing' : 'running';
+    return { applicationId, instanceId: `${applicationId}-7d9f8c6b5-x2k4q`, state, inGroup, ready, startedAtMs, tasks };
+  };
+
+  /** One commit of the running tasks: re-keyed clicks always, now and then a window result, a late click or a dead letter. */
+  const commitOnce = (): void => {
+    if (!status().ready) return;
+    commits += 1;
+    const nowMs = now();
+    const records: OutputRecord[] = [];
+    for (let i = 0; i < 3; i++) {
+      const page = PAGES[(commits * 3 + i) % PAGES.length] as string;
+      const click: Click = { page, userAgent: 'Mozilla/5.0', ts: nowMs - 5_000 - i * 40 };
+      records.push({ topic: repartitionTopic, key: Buffer.from(page), value: Buffer.from(JSON.stringify(click)), timestampMs: click.ts });
+    }
+    if (commits % 3 === 0) {
+      const windowStartMs = Math.floor((nowMs - 70_000) / 60_000) * 60_000;
+      records.push(windowResult(PAGES[commits % PAGES.length] as string, windowStartMs, 40 + ((commits * 37) % 300)));
+    }
+    if (commits % 11 === 0) {
+      const ts = nowMs - 95_000;
+      records.push({
+        topic: 'clicks-late',
+        key: Buffer.from(JSON.stringify('/pricing')),
+        value: Buffer.from(JSON.stringify({ page: '/pricing', userAgent: 'Mozilla/5.0', ts })),
+        timestampMs: ts,
+        headers: { 'sluice.late.operator': 'clicks-per-page', 'sluice.late.lateness.ms': String(nowMs - 5_000 - ts) },
+      });
+    }
+    if (commits % 17 === 0) {
+      records.push({
+        topic: dlqTopic,
+        key: Buffer.from('s-19'),
+        value: Buffer.from([0x7b, 0x22, 0x70, 0x61, 0x67, 0x65, 0x22, 0x3a, 0xff, 0xfe, 0x00]),
+        timestampMs: nowMs - 4_000,
+        headers: { 'sluice.error.code': 'SLUICE_DESERIALIZATION', 'sluice.error.message': 'value of topic "clicks" is not valid JSON' },
+      });
+    }
+    commit(records);
+  };
+
   return {
+    plan,
     topology: () => topology,
+    status,
     finishRestore: () => {
       restoredEarly = true;
     },
-    status: (): ApplicationStatus => {
-      const nowMs = now();
-      const sinceJoinMs = nowMs - startedAtMs - joinAfterMs;
-      const inGroup = restoredEarly || sinceJoinMs >= 0;
-      const tasks: TaskStatus[] = [];
-      if (inGroup) {
-        for (const [index, t] of taskIds.entries()) {
-          // Stateless tasks (sub-topology 0) have nothing to restore; stateful ones finish one after another.
-          const restoreFor = t.subtopology === 0 ? 0 : restoreMs * (0.6 + 0.2 * t.partition);
-          const progress = restoredEarly || restoreFor === 0 ? 1 : Math.min(1, Math.max(0, sinceJoinMs) / restoreFor);
-          const running = progress >= 1;
-          const runningForSec = running ? Math.max(0, (restoredEarly ? nowMs - startedAtMs : sinceJoinMs - restoreFor) / 1000) : 0;
-          const inRate = running ? 180 + 40 * Math.sin(nowMs / 3000 + index) + 15 * t.partition : 0;
-          tasks.push({
-            id: t.id,
-            subtopology: t.subtopology,
-            partition: t.partition,
-            state: running ? 'running' : 'restoring',
-            restoreProgress: progress,
-            watermarkMs: running ? nowMs - 5_000 - 700 * t.partition - (nowMs % 1000) : t.subtopology === 1 ? startedAtMs - 3_600_000 : null,
-            consumerLag: running ? Math.round(20 + 30 * Math.abs(Math.sin(nowMs / 2000 + index))) : 12_000 + 1000 * t.partition,
-            recordsInPerSec: inRate,
-            recordsOutPerSec: t.subtopology === 0 ? inRate * 0.93 : inRate / 60,
-            lateRecords: t.subtopology === 1 ? Math.floor(runningForSec * 0.4) + t.partition : 0,
-            droppedRecords: t.subtopology === 0 && t.partition === 1 ? 2 + Math.floor(runningForSec / 7) : 0,
-            lastCommitDurationMs: running ? 8 + ((nowMs / 100 + index * 7) % 14) : null,
-            stores: t.subtopology === 1 ? [{ name: 'clicks-per-page', entries: 1_200 + 37 * t.partition + Math.floor(runningForSec * 3) }] : [],
-          });
-        }
+    commit,
+    windowResult,
+    onCommittedOutput: (listener) => {
+      listeners.add(listener);
+      if (committer === undefined && commitIntervalMs > 0) {
+        committer = setInterval(commitOnce, commitIntervalMs);
+        committer.unref();
       }
-      const ready = inGroup && tasks.every((t) => t.state === 'running');
-      const state: ApplicationState = !inGroup ? 'rebalancing' : 'running';
-      return { applicationId, instanceId: `${applicationId}-7d9f8c6b5-x2k4q`, state, inGroup, ready, startedAtMs, tasks };
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && committer !== undefined) {
+          clearInterval(committer);
+          committer = undefined;
+        }
+      };
     },
   };
 }

@@ -4,21 +4,22 @@
  * keep flowing into its input. Needs /usr/bin/chromium and the Kafka broker of the integration global setup.
  */
 import { join } from 'node:path';
+import type { TopologyDescription } from '../../src/planner/description.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../integration/setup/local-broker.ts';
-import { brokers, createTopics, produce, uniqueName, type Message } from '../integration/support/kafka.ts';
+import { brokers, createTopics, produce, readTopic, uniqueName, type Message } from '../integration/support/kafka.ts';
 import { startSluice, type SluiceProcess } from '../integration/support/sluice-process.ts';
 import { eventually, httpGet, stopChild, waitForHttp } from '../integration/observability/support.ts';
+import { expectedEdges, readOutputRows } from './dashboard-checks.ts';
 import { openDashboard, type OpenDashboard } from './open-dashboard.ts';
 
 const fixture = join(import.meta.dirname, '..', 'integration', 'observability', 'fixtures', 'page-views.ts');
 const PATHS = ['/', '/home', '/pricing', '/docs', '/docs/start', '/blog', '/about', '/contact', '/login', '/signup', '/cart', '/search'];
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+/** Every form the dashboard gives a duration: 850 ms, 4.2 s, 3m 05s, 2h 10m, 1d 4h. */
+const DURATION = /^(\d+ ms|\d+\.\d s|\d+m \d\ds|\d+h \d+m|\d+d \d+h)$/;
 
-interface TopologyBody {
-  subtopologies: { id: number; operators: { name: string; kind: string; children: string[] }[] }[];
-  topics: { name: string; role: string }[];
-}
+type TopologyBody = TopologyDescription;
 
 describe('live dashboard of a running sluice', () => {
   const applicationId = uniqueName('live-dash');
@@ -145,13 +146,63 @@ describe('live dashboard of a running sluice', () => {
       const second = (await page.getByTestId(`watermark-${id}`).textContent()) ?? '';
       expect(second).toMatch(ISO);
       expect(Date.parse(second), `watermark-${id}: ${first.get(id) ?? ''} → ${second}`).toBeGreaterThan(Date.parse(first.get(id) ?? ''));
-      // Never ahead of the latest event time produced; the lag behind the wall clock is shown in seconds.
+      // Never ahead of the latest event time produced, so never ahead of the server's clock: the lag is a
+      // duration of zero or more (how long depends on the machine's speed, so only its form is checked).
       expect(Date.parse(second)).toBeLessThanOrEqual(eventTimeMs);
-      expect(await page.getByTestId(`watermark-lag-${id}`).textContent()).toMatch(/^\d+(\.\d)? s$/);
+      const lag = page.getByTestId(`watermark-lag-${id}`);
+      expect(Number(await lag.getAttribute('data-ms')), `watermark-lag-${id}`).toBeGreaterThanOrEqual(0);
+      expect(await lag.textContent()).toMatch(DURATION);
     }
     await expect.poll(async () => Number(((await page.getByTestId('summary-in').textContent()) ?? '').replace(/[^\d.]/g, '')), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: 'test-output/dashboard-live.png', fullPage: true });
   });
+
+  it('draws exactly the operator and topic edges that /topology lists', async () => {
+    const page = (dashboard as OpenDashboard).page;
+    const drawn = await page.locator('#graph [data-edge]').evaluateAll((paths) => paths.map((p) => p.getAttribute('data-edge') ?? ''));
+    expect(drawn.sort()).toEqual(expectedEdges(topology).sort());
+    // The window operator writes its changelog and the late topic; the sink writes the output topic.
+    expect(drawn).toEqual(expect.arrayContaining([
+      `op:views-per-minute->topic:${applicationId}-views-per-minute-store-changelog`,
+      `op:views-per-minute->topic:${late}`,
+      `topic:${input}->op:${topology.subtopologies[0]?.operators[0]?.name ?? '?'}`,
+    ]));
+  });
+
+  it('charts throughput, watermark lag and consumer lag after a few polls', async () => {
+    const page = (dashboard as OpenDashboard).page;
+    for (const id of ['throughput', 'watermark-lag', 'consumer-lag']) {
+      await expect.poll(async () => Number(await page.getByTestId(`chart-${id}`).getAttribute('data-points')), { timeout: 15_000, message: id }).toBeGreaterThanOrEqual(3);
+    }
+    expect(await page.getByTestId('chart-watermark-lag-watermarkLag').textContent()).toMatch(DURATION);
+    expect(await page.getByTestId('chart-consumer-lag-consumerLag').textContent()).toMatch(/^[\d,]+$/);
+  });
+
+  it('shows the latest records committed to the repartition and output topics, as they are in Kafka', async () => {
+    const page = (dashboard as OpenDashboard).page;
+    const repartition = `${applicationId}-by-path-repartition`;
+    await expect.poll(async () => (await readOutputRows(page, repartition)).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    for (const row of await readOutputRows(page, repartition)) {
+      // Re-keyed by path (string serde), the click as JSON.
+      expect(PATHS).toContain(row.key);
+      expect(JSON.parse(row.value)).toMatchObject({ url: expect.stringContaining(`https://shop.example${row.key}?ref=`) });
+    }
+    // A window closes once the watermark passes its end plus 30 s of grace: the first result within about 90 s.
+    await expect.poll(async () => (await readOutputRows(page, output)).length, { timeout: 150_000, interval: 1_000 }).toBeGreaterThan(0);
+    const shown = await readOutputRows(page, output);
+    const inKafka = new Set(
+      (await readTopic(output, { expected: 1 })).map((r) => {
+        const key = JSON.parse(r.key ?? 'null') as { key: string; startMs: number; endMs: number };
+        return `${key.key} [${new Date(key.startMs).toISOString()} → ${new Date(key.endMs).toISOString()}) = ${r.value ?? ''}`;
+      }),
+    );
+    for (const row of shown) {
+      expect(row.key).toMatch(/^\/\S* \[(\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d → (\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\)$/);
+      expect(row.value).toMatch(/^\{"value":\d+,"final":true\}$/);
+      expect(inKafka, `${row.keyTitle} = ${row.value}`).toContain(`${row.keyTitle} = ${row.value}`);
+    }
+    await page.screenshot({ path: 'test-output/dashboard-live-output.png', fullPage: true });
+  }, 180_000);
 
   it('made no requests elsewhere and logged no errors', () => {
     expect((dashboard as OpenDashboard).problems).toEqual([]);

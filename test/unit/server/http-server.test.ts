@@ -1,9 +1,12 @@
+import { readdir } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { Metrics } from '../../../src/metrics/metrics.ts';
 import type { TopologyDescription } from '../../../src/planner/description.ts';
-import type { ApplicationStatus, StatusSource, TaskStatus } from '../../../src/runtime/status.ts';
+import type { ApplicationStatus, CommittedOutputListener, StatusSource, TaskStatus } from '../../../src/runtime/status.ts';
+import { PUBLIC_DIR } from '../../../src/server/app.ts';
 import { startHttpServer, type HttpServer } from '../../../src/server/http-server.ts';
 
 // A plain-object StatusSource: the server only reads it, so a fake says nothing about Kafka.
@@ -16,6 +19,11 @@ const topology: TopologyDescription = {
         { name: 'orders-source', kind: 'source', children: ['sum'] },
         { name: 'sum', kind: 'aggregate', children: ['totals-sink'] },
         { name: 'totals-sink', kind: 'sink', children: [] },
+      ],
+      edges: [
+        { direction: 'read', topic: 'orders', operator: 'orders-source' },
+        { direction: 'write', topic: 'orders-app-totals-store-changelog', operator: 'sum' },
+        { direction: 'write', topic: 'totals', operator: 'totals-sink' },
       ],
     },
   ],
@@ -45,6 +53,11 @@ class FakeSource implements StatusSource {
   }
   topology(): TopologyDescription {
     return topology;
+  }
+  readonly outputListeners = new Set<CommittedOutputListener>();
+  onCommittedOutput(listener: CommittedOutputListener): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
   }
 }
 
@@ -174,6 +187,20 @@ describe('startHttpServer', () => {
     expect(body.serverTimeMs).toBeLessThanOrEqual(Date.now());
   });
 
+  it('GET /output returns the last records committed to each output topic', async () => {
+    const empty = await fetch(`${base}/output`);
+    expect(empty.status).toBe(200);
+    expect(empty.headers.get('cache-control')).toContain('no-store');
+    expect(await empty.json()).toEqual({ sampling: true, recordsPerTopic: 5, topics: [{ topic: 'totals', role: 'sink', committed: 0, records: [] }] });
+    expect(source.outputListeners.size).toBe(1);
+    for (const listener of source.outputListeners) {
+      listener([{ topic: 'totals', key: Buffer.from('alice'), value: Buffer.from('{"sum":3}'), timestampMs: 1_700_000_000_000 }]);
+    }
+    const body = (await (await fetch(`${base}/output`)).json()) as { topics: { committed: number; records: { key: { text: string }; value: { text: string }; timestampMs: number }[] }[] };
+    expect(body.topics[0]?.committed).toBe(1);
+    expect(body.topics[0]?.records.map((r) => [r.key.text, r.value.text, r.timestampMs])).toEqual([['alice', '{"sum":3}', 1_700_000_000_000]]);
+  });
+
   it('HEAD is answered like GET without a body', async () => {
     const res = await fetch(`${base}/api/status`, { method: 'HEAD' });
     expect(res.status).toBe(200);
@@ -185,18 +212,32 @@ describe('startHttpServer', () => {
       const res = await fetch(`${base}/`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      // Scripts only from this origin: no inline script, no eval.
+      expect(csp).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
       const html = await res.text();
-      expect(html).toContain('<script src="dashboard.js"></script>');
+      expect(html.match(/<script[^>]*>/g)).toEqual(['<script type="module" src="js/main.js">']);
+      expect(html).toContain('<link rel="stylesheet" href="dashboard.css">');
       // Offline: no external scripts, styles or fonts.
       expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     });
 
-    it('serves the dashboard script', async () => {
-      const res = await fetch(`${base}/dashboard.js`);
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toMatch(/javascript/);
-      expect(await res.text()).toContain("getJson('api/status')");
+    it('serves every dashboard module, and every module it imports, as JavaScript', async () => {
+      const files = (await readdir(path.join(PUBLIC_DIR, 'js'))).filter((f) => f.endsWith('.js'));
+      expect(files).toContain('main.js');
+      const imported = new Set<string>();
+      for (const file of files) {
+        const res = await fetch(`${base}/js/${file}`);
+        expect(res.status, file).toBe(200);
+        // Module scripts are refused unless served with a JavaScript MIME type (nosniff is on).
+        expect(res.headers.get('content-type'), file).toMatch(/^(text|application)\/javascript/);
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        for (const match of (await res.text()).matchAll(/^import [^'"]*'(\.\/[^']+)';$/gm)) imported.add((match[1] as string).slice(2));
+      }
+      expect([...imported].filter((f) => !files.includes(f))).toEqual([]);
+      const css = await fetch(`${base}/dashboard.css`);
+      expect(css.headers.get('content-type')).toMatch(/^text\/css/);
     });
 
     it('does not serve files outside the public folder', async () => {
@@ -232,7 +273,7 @@ describe('startHttpServer', () => {
       expect(statusLine(raw)).toMatch(/^HTTP\/1\.1 (200|503) /);
     });
 
-    it.each(['/%E0%A4%A', '/%', '/%%', '/dashboard.js%ZZ', '/%C0%AE%C0%AE/'])('answers a malformed path %s without crashing', async (path) => {
+    it.each(['/%E0%A4%A', '/%', '/%%', '/js/main.js%ZZ', '/%C0%AE%C0%AE/'])('answers a malformed path %s without crashing', async (path) => {
       const raw = await rawRequest(server.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       expect(statusLine(raw)).toMatch(/^HTTP\/1\.1 (400|404) /);
       expect(raw).toMatch(/\{"error":"(bad_request|not_found)"/);
@@ -268,10 +309,13 @@ describe('startHttpServer lifecycle', () => {
     const metrics = new Metrics({ applicationId: 'a', version: '0', defaultMetrics: false });
     const first = await startHttpServer({ port: 0, host: '127.0.0.1', source, metrics, logger });
     try {
+      const listeners = source.outputListeners.size;
       await expect(startHttpServer({ port: first.port, host: '127.0.0.1', source, metrics, logger })).rejects.toMatchObject({
         code: 'SLUICE_CONFIG',
         message: expect.stringContaining(`cannot listen on 127.0.0.1:${first.port}: EADDRINUSE`),
       });
+      // The server that failed to start does not keep watching the output.
+      expect(source.outputListeners.size).toBe(listeners);
     } finally {
       await first.close();
     }
@@ -284,12 +328,15 @@ describe('startHttpServer lifecycle', () => {
 
   it('close() is idempotent, closes keep-alive connections and frees the port', async () => {
     const metrics = new Metrics({ applicationId: 'a', version: '0', defaultMetrics: false });
+    const listeners = source.outputListeners.size;
     const server = await startHttpServer({ port: 0, host: '127.0.0.1', source, metrics, logger });
+    expect(source.outputListeners.size).toBe(listeners + 1);
     const res = await fetch(`http://127.0.0.1:${server.port}/healthz`);
     expect(res.status).toBe(200);
     await res.text();
     await Promise.all([server.close(), server.close()]);
     await expect(fetch(`http://127.0.0.1:${server.port}/healthz`)).rejects.toThrow();
+    expect(source.outputListeners.size).toBe(listeners);
   });
 });
 
