@@ -173,8 +173,8 @@ export class TaskManager {
    *   2. a fresh producer: initialising it fences any older producer of the task and resolves its open
    *      transaction (an unknown-outcome commit is decided by the coordinator here);
    *   3. the group's committed offsets, read after that, so the outcome is visible;
-   *   4. the stores and the checkpoint (watermark, positions) from the changelog; a checkpoint ahead of the
-   *      group's offset wins (both are committed facts; the group's read can lag its last commit);
+   *   4. the stores and the checkpoint (watermark, positions) from the changelog; under exactly-once a
+   *      checkpoint ahead of the group's offset wins (both are committed facts; the group's read can lag);
    *   5. running: seek, resume.
    * A failure anywhere starts the build again with backoff while the task stays assigned.
    */
@@ -265,7 +265,10 @@ export class TaskManager {
       const checkpoint = restored.checkpoint;
       if (checkpoint !== undefined) {
         task.watermark.restoreTo(checkpoint.watermarkMs);
-        for (const [topic, offset] of Object.entries(checkpoint.offsets)) {
+        // Under at-least-once the checkpoint may have been written while other records of its send failed:
+        // only a committed transaction makes its positions a fact.
+        const positions = this.o.config.processingGuarantee === 'exactly_once' ? checkpoint.offsets : {};
+        for (const [topic, offset] of Object.entries(positions)) {
           const fromGroup = task.committedPosition(topic);
           if (fromGroup !== undefined && BigInt(offset) > BigInt(fromGroup)) {
             logger.warn({ task: task.id, topic, group: fromGroup, checkpoint: offset }, 'the group offset is behind the changelog checkpoint; resuming from the checkpoint');
