@@ -1,4 +1,4 @@
-import { TaskMigratedError } from '../errors/index.ts';
+import { ProductionError, TaskMigratedError } from '../errors/index.ts';
 import { takeCommitPayload, type CommitPayload, type PendingSource } from './commit-payload.ts';
 import { handleOversized, type OversizedHandling } from './oversized-records.ts';
 import type { TaskCommitter } from './task-committer.ts';
@@ -103,6 +103,8 @@ export class TaskCommits {
       await this.committer.commit(payload.records, payload.offsets);
     } catch (error) {
       this.failed = true;
+      // A record the broker will never take fails every rebuild the same way: stop with what to change.
+      if (error instanceof ProductionError && !error.retriable) return { kind: 'fatal', error };
       return { kind: 'failed', error, fenced: error instanceof TaskMigratedError };
     }
     const durationMs = performance.now() - started;

@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { KafkaError, SluiceError, TaskMigratedError } from '../../../src/errors/index.ts';
+import { KafkaError, ProductionError, SluiceError, TaskMigratedError } from '../../../src/errors/index.ts';
 import { hasErrorType, isFencedError, isRetriable, toKafkaError, toProducerError } from '../../../src/kafka/kafkajs/errors.ts';
 
 const { KafkaJSProtocolError, KafkaJSNumberOfRetriesExceeded, KafkaJSConnectionError } = kafkajs;
@@ -38,6 +38,13 @@ describe('wrapping kafkajs errors', () => {
     expect(tooLarge.retriable).toBe(false);
     expect(tooLarge.code).toBe('SLUICE_KAFKA');
     expect(tooLarge.message).toBe('sending 1 records failed: KafkaJSProtocolError MESSAGE_TOO_LARGE: MESSAGE_TOO_LARGE');
+  });
+
+  it('a record the broker refuses as too large is a non-retriable ProductionError saying what to set', () => {
+    const error = toProducerError(new KafkaJSNumberOfRetriesExceeded(protocolError('MESSAGE_TOO_LARGE', 10, false), { retryCount: 0, retryTime: 1 }), 'sending 3 records');
+    expect(error).toBeInstanceOf(ProductionError);
+    expect(error.retriable).toBe(false);
+    expect(error.message).toMatch(/too large .*--max-record-bytes at or below the broker's message.max.bytes/);
   });
 
   it('passes sluice errors through and wraps anything else', () => {
