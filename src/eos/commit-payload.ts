@@ -18,7 +18,8 @@ export interface CommitPayload {
 export interface PendingSource {
   readonly partition: number;
   readonly stores: ReadonlyMap<string, StateStore>;
-  takePending(): { records: OutputRecord[]; offsets: readonly TopicPartitionOffset[] };
+  /** Takes the pending output and positions; a commit is due again a commit interval after `nowMs`. */
+  takePending(nowMs: number): { records: OutputRecord[]; offsets: readonly TopicPartitionOffset[] };
   readonly watermark: { current(): number };
 }
 
@@ -29,7 +30,7 @@ export interface PendingSource {
  * processing while the commit is in flight.
  */
 export function takeCommitPayload(task: PendingSource, changelogTopicOf: (store: string) => string, nowMs: number): CommitPayload {
-  const { records, offsets } = task.takePending();
+  const { records, offsets } = task.takePending(nowMs);
   const outputRecords = records.length;
   const changelogWrites = new Map<string, number>();
   let checkpointTopic: string | undefined;

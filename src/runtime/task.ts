@@ -41,6 +41,7 @@ export class Task {
   private lastWatermarkMs = NO_WATERMARK;
   /** Wall-clock time the task's positions last moved (or it started running): for stall detection. */
   progressAtMs: number;
+  /** When the last commit started (its work was taken), or the last time there was nothing to commit. */
   lastCommitAtMs: number;
   lastCommitDurationMs: number | null = null;
   readonly recordsIn = new RateMeter();
@@ -168,7 +169,8 @@ export class Task {
    * Takes everything pending for a commit: the output so far (the task's buffer starts empty again) and the
    * positions it covers. Store changes are drained by the caller (src/eos/commit-payload.ts).
    */
-  takePending(): PendingWork {
+  takePending(nowMs: number = Date.now()): PendingWork {
+    this.lastCommitAtMs = nowMs;
     const records = this.output.splice(0, this.output.length);
     const offsets: TopicPartitionOffset[] = [];
     for (const [topic, offset] of this.positions) offsets.push({ topic, partition: this.partition, offset });
@@ -181,7 +183,6 @@ export class Task {
     this.recordsOut.add(records, nowMs);
     for (const { topic, offset } of offsets) this.committed.set(topic, offset);
     this.hasCommitted = true;
-    this.lastCommitAtMs = nowMs;
     this.lastCommitDurationMs = durationMs;
   }
 

@@ -39,7 +39,7 @@ class FakeTask implements CommittableTask {
   hasPendingWork(): boolean {
     return this.dirty || this.output.length > 0 || [...this.stores.values()].some((s) => s.hasChanges());
   }
-  takePending() {
+  takePending(_nowMs: number) {
     this.dirty = false;
     return { records: this.output.splice(0), offsets: [{ topic: 'in', partition: 3, offset: String(this.position) }] };
   }
