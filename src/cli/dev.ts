@@ -29,13 +29,21 @@ const say = (line: string): void => {
 /** Prints the application's committed sink records; feeds the demo. Returns what stops both. */
 function attachConsole(app: Application, options: { demo: DevOptions['demo']; module: Awaited<ReturnType<typeof loadTopologyModule>>; brokers: readonly string[]; logger: Logger }) {
   const output = new OutputConsole({ plan: app.plan, write: (line) => process.stdout.write(`${line}\n`) });
-  say(`results of ${output.topics().join(', ')} print below as each commit makes them visible (windowed keys as: key  [start → end)  value)`);
+  say(`printing the records committed to ${output.topics().join(', ')} (windowed keys as: key  [start → end)  value)`);
   let chain = Promise.resolve();
   const unsubscribe = app.onCommittedOutput((records) => {
     const copy = [...records];
     chain = chain.then(() => output.accept(copy)).catch(() => undefined);
   });
   const stopFlushing = output.start();
+  // One line once the group is joined and every task restored, so a quiet console is not mistaken for a hang.
+  const readiness = setInterval(() => {
+    const status = app.status();
+    if (!status.ready) return;
+    clearInterval(readiness);
+    say(`${status.tasks.length} tasks running${options.demo ? '; the demo feed is writing' : ''}; results print as commits make them visible`);
+  }, 250);
+  readiness.unref();
   let feed: Promise<RunningDemoFeed | undefined> = Promise.resolve(undefined);
   const demo = options.module.demo;
   if (options.demo && demo !== undefined) {
@@ -46,6 +54,7 @@ function attachConsole(app: Application, options: { demo: DevOptions['demo']; mo
     });
   }
   return async () => {
+    clearInterval(readiness);
     const running = await feed;
     await running?.stop();
     unsubscribe();
@@ -94,7 +103,9 @@ export async function devTopology(options: DevOptions): Promise<number> {
     env.KAFKA_BROKERS = broker.brokers;
   }
   try {
-    const config = loadConfig(flags, env, { logFormat: 'pretty' });
+    // The console shows what happens; the application's own logs start at warnings unless asked for.
+    const quiet = flags['log-level'] === undefined && (env.SLUICE_LOG_LEVEL ?? '') === '';
+    const config = loadConfig(quiet ? { ...flags, 'log-level': 'warn' } : flags, env, { logFormat: 'pretty' });
     exportRegistrySettings(config);
     const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'sluice' });
     const p = plan(module.topology);
@@ -105,15 +116,22 @@ export async function devTopology(options: DevOptions): Promise<number> {
       const existing = await admin.describeTopics(topics);
       const missing = topics.filter((t) => !existing.has(t));
       if (missing.length > 0) {
-        await admin.createTopics(missing.map((name) => ({ name, partitions: options.partitions ?? 4 })));
-        logger.info({ topics: missing }, 'created topics for dev');
+        const partitions = options.partitions ?? 4;
+        await admin.createTopics(missing.map((name) => ({ name, partitions })));
+        say(`created topics ${missing.join(', ')} (${partitions} partitions each)`);
+      }
+      // A new broker loads its group coordinator on first use; waiting for that here keeps the consumer's first
+      // join from failing (and logging an error) while it loads.
+      if (broker?.startedHere === true && p.sourceTopics[0] !== undefined) {
+        await admin.committedOffsets(config.applicationId ?? module.topology.options.applicationId, p.sourceTopics[0]).catch(() => undefined);
       }
     } finally {
       await admin.disconnect();
     }
-    logger.info({ brokers: config.brokers }, `running ${file}${options.demo ? ' with its demo feed' : ''}; Ctrl-C stops it${broker?.startedHere === true ? ' and the broker' : ''}`);
+    say(`running ${file}${options.demo ? ' with its demo feed' : ''} on ${config.brokers.join(',')}; Ctrl-C stops it${broker?.startedHere === true ? ' and the broker' : ''}`);
     return await runTopology(module.topology, config, {
       logger,
+      onListening: (url) => say(`dashboard, metrics and health on ${url}`),
       attach: (app) => attachConsole(app, { demo: options.demo, module, brokers: config.brokers, logger }),
     });
   } finally {

@@ -14,6 +14,8 @@ export interface RunOptions {
    * returns is called after the application has stopped.
    */
   readonly attach?: (app: Application) => (() => void | Promise<void>) | void;
+  /** Called with the dashboard's address once the HTTP server listens. */
+  readonly onListening?: (url: string) => void;
 }
 
 /** Where the HTTP server can be reached, for the log line: an address to open, not the bind address. */
@@ -40,7 +42,10 @@ export async function runTopology(topology: Topology, config: SluiceConfig, opti
     config.httpPort === null
       ? undefined
       : await startHttpServer({ port: config.httpPort, host: config.httpHost, source: app, metrics: app.metrics, logger: log.child({ component: 'http' }) });
-  if (server !== undefined) log.info({ port: server.port, host: server.host }, `metrics, health and dashboard on ${displayUrl(server.host, server.port)}`);
+  if (server !== undefined) {
+    log.info({ port: server.port, host: server.host }, `metrics, health and dashboard on ${displayUrl(server.host, server.port)}`);
+    options.onListening?.(displayUrl(server.host, server.port));
+  }
   let signals = 0;
   const onSignal = (signal: string) => {
     signals++;

@@ -20,6 +20,7 @@ interface SinkSerdes {
   readonly value: Serde<unknown>;
 }
 
+const MIN_KEY_WIDTH = 12;
 const MAX_KEY_WIDTH = 32;
 
 function header(headers: RecordHeaders | undefined, name: string): string | undefined {
@@ -44,7 +45,7 @@ export class OutputConsole {
   private readonly now: () => number;
   private readonly showTopic: boolean;
   private readonly options: OutputConsoleOptions;
-  private keyWidth = 0;
+  private keyWidth = MIN_KEY_WIDTH;
   private period = -1;
   private printed = 0;
   private readonly held = new Map<string, number>();
