@@ -12,7 +12,8 @@
 #    - `npx sluice describe` that topology (a .ts module loaded by Node's own type stripping);
 #    - a topology with an enum must fail with the explanation of what type stripping cannot run;
 #    - the dashboard's files sit where the compiled HTTP server looks for them;
-#    - `npx sluice init app --sluice <tarball>`, then `npm install`, `npm test` and `npm run typecheck` there.
+#    - `npx sluice init app --sluice <tarball>`, then `npm install`, `npm test` and `npm run typecheck` there;
+#    - with Java and Maven: `npm run dev` there until a windowed result prints, then Ctrl-C (test/package/dev-smoke.mjs).
 # Any failure stops the script with a line saying what failed (and the command's output above it).
 set -euo pipefail
 
@@ -22,6 +23,14 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/sluice-package.XXXXXX")"
 keep="${SLUICE_PACKAGE_KEEP:-0}"
 cleanup() { if [[ "$keep" == 1 ]]; then echo "check.sh: kept $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
+
+# `npm run dev` in the scaffolded project needs Java and Maven (the package's kafka.sh); it reuses the
+# repository's broker jars when they are there. SLUICE_PACKAGE_DEV=0 skips it, =1 requires it.
+dev="${SLUICE_PACKAGE_DEV:-auto}"
+if [[ "$dev" == auto ]]; then
+  if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then dev=1; else dev=0; echo "check.sh: no java/mvn: npm run dev in the scaffolded project is skipped"; fi
+fi
+if [[ -z "${SLUICE_KAFKA_CACHE:-}" && -d "$root/.cache/kafka/lib" ]]; then export SLUICE_KAFKA_CACHE="$root/.cache/kafka"; fi
 
 fail() { echo "test/package/check.sh: FAILED: $*" >&2; exit 1; }
 step() { echo "--- $*"; }
@@ -164,6 +173,10 @@ EOF
   npm test || fail "Node $major: npm test in the scaffolded project"
   npm run typecheck || fail "Node $major: npm run typecheck in the scaffolded project"
   npx sluice describe src/page-views.ts >/dev/null || fail "Node $major: describe of the scaffolded topology"
+  if [[ "$dev" == 1 ]]; then
+    step "Node $major: npm run dev in the scaffolded project (local broker from the package, demo feed, Ctrl-C)"
+    node "$root/test/package/dev-smoke.mjs" 180 || fail "Node $major: npm run dev in the scaffolded project"
+  fi
   cd "$root"
 }
 
