@@ -129,6 +129,13 @@ export async function devTopology(options: DevOptions): Promise<number> {
       await admin.disconnect();
     }
     say(`running ${file}${options.demo ? ' with its demo feed' : ''} on ${config.brokers.join(',')}; Ctrl-C stops it${broker?.startedHere === true ? ' and the broker' : ''}`);
+    if (!options.demo) {
+      say(
+        module.demo !== undefined
+          ? 'the module exports a demo feed: add --demo to have it write sample input'
+          : `waiting for input on ${p.sourceTopics.join(', ')} (produce to it from another terminal, KAFKA_BROKERS=${config.brokers.join(',')})`,
+      );
+    }
     return await runTopology(module.topology, config, {
       logger,
       onListening: (url) => say(`dashboard, metrics and health on ${url}`),

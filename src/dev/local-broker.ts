@@ -55,7 +55,7 @@ export async function ensureLocalBroker(options: { port: number; onProgress?: (l
     child.once('exit', (exitCode) => resolve(exitCode));
   });
   if (code !== 0) {
-    const reason = stderr.trim().split('\n').pop() ?? `exit code ${code}`;
+    const reason = (stderr.trim().split('\n').pop() ?? `exit code ${code}`).replace('with --port', 'with --kafka-port');
     throw new SluiceError('SLUICE_LOCAL_BROKER', `could not start the local Kafka broker on port ${port}: ${reason} (or set KAFKA_BROKERS to use a running cluster)`);
   }
   const brokers = stdout.trim().split('\n').pop() ?? `127.0.0.1:${port}`;
