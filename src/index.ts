@@ -6,3 +6,4 @@ export * from './errors/index.ts';
 export { GroupedStream, WindowedStream, type WindowedAggregateOptions, type GroupOptions } from './dsl/grouped-stream.ts';
 export { tumbling, hopping, sliding, session, type WindowDefinition } from './windows/definitions.ts';
 export type { Windowed, WindowResult, EmitMode, Window } from './windows/windowed.ts';
+export type { DemoFeed } from './dev/demo-feed.ts';

@@ -12,7 +12,15 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-cache="${SLUICE_KAFKA_CACHE:-$root/.cache/kafka}"
+# Jars and broker data: .cache/kafka in a checkout; in an installed npm package (node_modules/sluice) a per-user
+# cache, so reinstalling does not download the jars again.
+if [[ -n "${SLUICE_KAFKA_CACHE:-}" ]]; then
+  cache="$SLUICE_KAFKA_CACHE"
+elif [[ "$root" == */node_modules/* ]]; then
+  cache="${XDG_CACHE_HOME:-$HOME/.cache}/sluice/kafka"
+else
+  cache="$root/.cache/kafka"
+fi
 lib="$cache/lib"
 runs="$cache/run"
 ready_timeout_s="${SLUICE_KAFKA_READY_TIMEOUT:-90}"

@@ -1,6 +1,7 @@
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONFIG_FLAGS, loadConfig } from '../config/config.ts';
-import { SluiceError } from '../errors/index.ts';
+import { ConfigError, SluiceError } from '../errors/index.ts';
 import { describePlan, formatDescription } from '../planner/describe.ts';
 import { plan, type Plan } from '../planner/plan.ts';
 import { resolvePartitions } from '../planner/partitions.ts';
@@ -10,15 +11,20 @@ import { createKafkajsClient } from '../kafka/index.ts';
 import { loadTopology } from './load-topology.ts';
 import { runTopology } from './run.ts';
 import { devTopology } from './dev.ts';
+import { initProject } from './init.ts';
 import { exportRegistrySettings } from './registry-env.ts';
 
 const USAGE = `usage: sluice <command> [options]
 
+  sluice init <dir>               create a project: package.json, tsconfig, a windowed topology and its test
+  sluice dev <topology.ts>        start a local broker if KAFKA_BROKERS is unset, create topics, run, print results
   sluice run <topology.ts>        run a topology (config from flags or SLUICE_* / KAFKA_BROKERS env)
-  sluice dev <topology.ts>        start a local broker if KAFKA_BROKERS is unset, create source topics, run
   sluice describe <topology.ts>   print sub-topologies, topics (with partition counts) and transactional ids
 
-options: ${CONFIG_FLAGS.map((f) => `--${f}`).join(' ')} --json (describe)`;
+dev:      --demo (feed the module's \`demo\` export), --kafka-port N (local broker port, default 19092)
+init:     --sluice <version | tarball | dir> (the sluice dependency; default this version)
+describe: --json
+options:  ${CONFIG_FLAGS.map((f) => `--${f}`).join(' ')}`;
 
 /** With brokers configured, partition counts come from the cluster; without, they print as "?". */
 async function describeWithPartitions(p: Plan, config: SluiceConfig): Promise<TopologyDescription> {
@@ -35,14 +41,36 @@ async function describeWithPartitions(p: Plan, config: SluiceConfig): Promise<To
   }
 }
 
+type Option = { type: 'string' } | { type: 'boolean' };
+
+/** Options each command accepts besides the config flags (init takes none of those). */
+const COMMAND_OPTIONS: Readonly<Record<string, Readonly<Record<string, Option>>>> = {
+  describe: { json: { type: 'boolean' } },
+  run: {},
+  dev: { demo: { type: 'boolean' }, 'kafka-port': { type: 'string' } },
+  init: { sluice: { type: 'string' } },
+};
+
+function port(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new ConfigError(`--kafka-port is "${value}" (expected an integer from 1 to 65535)`);
+  return n;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
   }
-  const options: Record<string, { type: 'string' } | { type: 'boolean' }> = { json: { type: 'boolean' } };
-  for (const flag of CONFIG_FLAGS) options[flag] = { type: 'string' };
+  const own = COMMAND_OPTIONS[command];
+  if (own === undefined) {
+    console.error(`sluice: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  const options: Record<string, Option> = { ...own };
+  if (command !== 'init') for (const flag of CONFIG_FLAGS) options[flag] = { type: 'string' };
   let parsed;
   try {
     parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
@@ -50,32 +78,38 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(`sluice ${command}: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const file = parsed.positionals[0];
-  if (file === undefined) {
-    console.error(`sluice ${command}: missing the topology file (e.g. sluice ${command} topologies/clicks.ts)`);
+  const target = parsed.positionals[0];
+  if (target === undefined) {
+    console.error(command === 'init' ? 'sluice init: missing the directory (e.g. sluice init my-app)' : `sluice ${command}: missing the topology file (e.g. sluice ${command} topologies/clicks.ts)`);
     return 2;
   }
   const flags: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(parsed.values)) if (typeof v === 'string') flags[k] = v;
+  const configFlags = new Set(CONFIG_FLAGS);
+  for (const [k, v] of Object.entries(parsed.values)) if (typeof v === 'string' && configFlags.has(k)) flags[k] = v;
+  const values = parsed.values as Record<string, string | boolean | undefined>;
   try {
     switch (command) {
       case 'describe': {
-        const topology = await loadTopology(file);
+        const topology = await loadTopology(target);
         const description = await describeWithPartitions(plan(topology), loadConfig(flags, process.env, { requireBrokers: false }));
-        console.log(parsed.values.json === true ? JSON.stringify(description, null, 2) : formatDescription(description));
+        console.log(values.json === true ? JSON.stringify(description, null, 2) : formatDescription(description));
         return 0;
       }
       case 'run': {
         const config = loadConfig(flags, process.env);
         exportRegistrySettings(config);
-        const topology = await loadTopology(file);
+        const topology = await loadTopology(target);
         return await runTopology(topology, config);
       }
       case 'dev':
-        return await devTopology(file, flags);
-      default:
-        console.error(`sluice: unknown command "${command}"\n\n${USAGE}`);
-        return 2;
+        return await devTopology({ file: target, flags, demo: values.demo === true, kafkaPort: port(values['kafka-port'] as string | undefined, 19_092) });
+      default: {
+        const sluice = values.sluice as string | undefined;
+        const result = initProject({ dir: target, ...(sluice !== undefined ? { sluice } : {}) });
+        const where = relative(process.cwd(), result.dir) || '.';
+        console.log(`created ${where}: ${result.files.join(', ')}\n\nnext:\n  cd ${where}\n  npm install\n  npm run dev    # local broker + sample clicks; windows print as they close\n  npm test       # the topology's tests, in memory`);
+        return 0;
+      }
     }
   } catch (error) {
     if (error instanceof SluiceError) {

@@ -1,14 +1,32 @@
+import { readFileSync } from 'node:fs';
 import type { SluiceConfig } from '../config/config.ts';
 import type { Topology } from '../dsl/define-topology.ts';
 import { createKafkajsClient } from '../kafka/index.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { Application } from '../runtime/application.ts';
 import { startHttpServer } from '../server/http-server.ts';
-import { readFileSync } from 'node:fs';
+
+export interface RunOptions {
+  /** The process logger; one from the config when absent. */
+  readonly logger?: Logger;
+  /**
+   * Called once the application is built, before it starts (e.g. to watch its committed output). What it
+   * returns is called after the application has stopped.
+   */
+  readonly attach?: (app: Application) => (() => void | Promise<void>) | void;
+  /** Called with the dashboard's address once the HTTP server listens. */
+  readonly onListening?: (url: string) => void;
+}
+
+/** Where the HTTP server can be reached, for the log line: an address to open, not the bind address. */
+function displayUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::') return `http://127.0.0.1:${port}/ (listening on all interfaces)`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}
 
 /** Runs a topology until SIGTERM/SIGINT (graceful) or a fatal error (exit code 1). */
-export async function runTopology(topology: Topology, config: SluiceConfig, logger?: Logger): Promise<number> {
-  const log = logger ?? createLogger({ level: config.logLevel as 'info', format: config.logFormat, name: 'sluice' });
+export async function runTopology(topology: Topology, config: SluiceConfig, options: RunOptions = {}): Promise<number> {
+  const log = options.logger ?? createLogger({ level: config.logLevel as 'info', format: config.logFormat, name: 'sluice' });
   const client = createKafkajsClient(
     {
       brokers: config.brokers,
@@ -19,9 +37,15 @@ export async function runTopology(topology: Topology, config: SluiceConfig, logg
     log.child({ component: 'kafka' }),
   );
   const app = new Application({ topology, config, client, logger: log });
+  const detach = options.attach?.(app);
   const server =
-    config.httpPort === null ? undefined : await startHttpServer({ port: config.httpPort, source: app, metrics: app.metrics, logger: log.child({ component: 'http' }) });
-  if (server !== undefined) log.info({ port: server.port }, `metrics, health and dashboard on http://127.0.0.1:${server.port}/`);
+    config.httpPort === null
+      ? undefined
+      : await startHttpServer({ port: config.httpPort, host: config.httpHost, source: app, metrics: app.metrics, logger: log.child({ component: 'http' }) });
+  if (server !== undefined) {
+    log.info({ port: server.port, host: server.host }, `metrics, health and dashboard on ${displayUrl(server.host, server.port)}`);
+    options.onListening?.(displayUrl(server.host, server.port));
+  }
   let signals = 0;
   const onSignal = (signal: string) => {
     signals++;
@@ -44,5 +68,6 @@ export async function runTopology(topology: Topology, config: SluiceConfig, logg
     return 1;
   } finally {
     await server?.close();
+    await detach?.();
   }
 }

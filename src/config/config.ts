@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ConfigError } from '../errors/index.ts';
 
@@ -12,6 +13,8 @@ export interface SluiceConfig {
   readonly processingGuarantee: ProcessingGuarantee;
   readonly commitIntervalMs: number;
   readonly httpPort: number | null;
+  /** Interface the HTTP server binds: 127.0.0.1 by default; the container image and the Helm chart set 0.0.0.0. */
+  readonly httpHost: string;
   readonly logLevel: string;
   readonly logFormat: LogFormat;
   readonly stateDir: string | null;
@@ -47,6 +50,7 @@ const S = {
   guarantee: { flag: 'processing-guarantee', env: ['SLUICE_PROCESSING_GUARANTEE'] },
   commitInterval: { flag: 'commit-interval-ms', env: ['SLUICE_COMMIT_INTERVAL_MS'] },
   httpPort: { flag: 'http-port', env: ['SLUICE_HTTP_PORT'] },
+  httpHost: { flag: 'http-host', env: ['SLUICE_HTTP_HOST'] },
   logLevel: { flag: 'log-level', env: ['SLUICE_LOG_LEVEL'] },
   logFormat: { flag: 'log-format', env: ['SLUICE_LOG_FORMAT'] },
   stateDir: { flag: 'state-dir', env: ['SLUICE_STATE_DIR'] },
@@ -61,9 +65,11 @@ const S = {
   saslMechanism: { flag: 'kafka-sasl-mechanism', env: ['SLUICE_KAFKA_SASL_MECHANISM'] },
   saslUsername: { flag: 'kafka-sasl-username', env: ['SLUICE_KAFKA_SASL_USERNAME'] },
   saslPassword: { flag: 'kafka-sasl-password', env: ['SLUICE_KAFKA_SASL_PASSWORD'] },
+  saslPasswordFile: { flag: 'kafka-sasl-password-file', env: ['SLUICE_KAFKA_SASL_PASSWORD_FILE'] },
   registryUrl: { flag: 'schema-registry-url', env: ['SLUICE_SCHEMA_REGISTRY_URL'] },
   registryUsername: { flag: 'schema-registry-username', env: ['SLUICE_SCHEMA_REGISTRY_USERNAME'] },
   registryPassword: { flag: 'schema-registry-password', env: ['SLUICE_SCHEMA_REGISTRY_PASSWORD'] },
+  registryPasswordFile: { flag: 'schema-registry-password-file', env: ['SLUICE_SCHEMA_REGISTRY_PASSWORD_FILE'] },
 } as const satisfies Record<string, Setting>;
 
 /** Every flag `sluice run` accepts (without the leading dashes). */
@@ -112,6 +118,42 @@ function bool(setting: Setting, flags: ConfigInput, env: ConfigInput): boolean {
   throw new ConfigError(`${raw.source} is "${raw.value}" (expected true or false)`, { context: { field: raw.source } });
 }
 
+/**
+ * A secret given inline (`password`) or as a file (`file`, e.g. a mounted Kubernetes Secret, which keeps it out of
+ * `ps` and the environment). The file's trailing newline is not part of the secret.
+ */
+function secret(inline: Setting, file: Setting, flags: ConfigInput, env: ConfigInput): string | undefined {
+  const value = read(inline, flags, env);
+  const path = read(file, flags, env);
+  if (path === undefined) return value?.value;
+  if (value !== undefined) {
+    throw new ConfigError(`both ${value.source} and ${path.source} are set (set one of them)`, { context: { field: path.source } });
+  }
+  let text: string;
+  try {
+    text = readFileSync(path.value, 'utf8');
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    throw new ConfigError(`${path.source} is "${path.value}", which cannot be read (${reason}; expected a file holding the password)`, {
+      cause,
+      context: { field: path.source },
+    });
+  }
+  const password = text.replace(/(\r?\n)+$/, '');
+  if (password === '') throw new ConfigError(`${path.source} is "${path.value}", which is empty (expected a file holding the password)`, { context: { field: path.source } });
+  return password;
+}
+
+function host(setting: Setting, flags: ConfigInput, env: ConfigInput): string {
+  const raw = read(setting, flags, env);
+  if (raw === undefined) return '127.0.0.1';
+  const value = raw.value.trim();
+  if (value === '' || /[\s/]/.test(value)) {
+    throw new ConfigError(`${raw.source} is "${raw.value}" (expected an interface address such as 127.0.0.1, 0.0.0.0 or ::)`, { context: { field: raw.source } });
+  }
+  return value;
+}
+
 /** Validates flags and environment into one config; every error names the flag or variable and what was expected. */
 export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { requireBrokers?: boolean; logFormat?: LogFormat } = {}): SluiceConfig {
   const brokersRaw = read(S.brokers, flags, env);
@@ -136,9 +178,11 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
   if (mechanism !== undefined) {
     const m = oneOf(S.saslMechanism, flags, env, ['plain', 'scram-sha-256', 'scram-sha-512'] as const, 'plain');
     const username = read(S.saslUsername, flags, env)?.value;
-    const password = read(S.saslPassword, flags, env)?.value;
+    const password = secret(S.saslPassword, S.saslPasswordFile, flags, env);
     if (username === undefined || password === undefined) {
-      throw new ConfigError(`${mechanism.source} is set but the SASL username or password is missing (set ${describe(S.saslUsername)} and ${describe(S.saslPassword)})`);
+      throw new ConfigError(
+        `${mechanism.source} is set but the SASL username or password is missing (set ${describe(S.saslUsername)} and ${describe(S.saslPassword)} or ${describe(S.saslPasswordFile)})`,
+      );
     }
     sasl = { mechanism: m, username, password };
   }
@@ -151,7 +195,7 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
       throw new ConfigError(`${describe(S.registryUrl)} is "${registryUrl}" (expected a URL like http://registry:8081)`);
     }
     const username = read(S.registryUsername, flags, env)?.value;
-    const password = read(S.registryPassword, flags, env)?.value;
+    const password = secret(S.registryPassword, S.registryPasswordFile, flags, env);
     schemaRegistry = { url: registryUrl, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
   }
   const guaranteeDefaultInterval = processingGuarantee === 'exactly_once' ? 100 : 1000;
@@ -161,6 +205,7 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
     processingGuarantee,
     commitIntervalMs: integer(S.commitInterval, flags, env, guaranteeDefaultInterval, 1, 3_600_000),
     httpPort,
+    httpHost: host(S.httpHost, flags, env),
     logLevel: logLevel?.value ?? 'info',
     logFormat: oneOf(S.logFormat, flags, env, ['json', 'pretty'] as const, defaults.logFormat ?? 'json'),
     stateDir: read(S.stateDir, flags, env)?.value ?? null,

@@ -11,7 +11,10 @@ import { OutputSampler } from './output-sampler.ts';
 export interface HttpServerOptions {
   /** TCP port; 0 picks a free one (see the returned `port`). */
   readonly port: number;
-  /** Interface to bind; all interfaces when absent (what a container needs). */
+  /**
+   * Interface to bind; loopback (127.0.0.1) when absent, so nothing is exposed by accident. A container sets
+   * 0.0.0.0 (all interfaces) to be reachable from outside its network namespace.
+   */
   readonly host?: string;
   readonly source: StatusSource;
   readonly metrics: Metrics;
@@ -27,6 +30,8 @@ export interface HttpServerOptions {
 export interface HttpServer {
   /** The bound port (the ephemeral one when `port` was 0). */
   readonly port: number;
+  /** The bound interface address. */
+  readonly host: string;
   /** Stops accepting connections, lets in-flight requests finish (up to closeGraceMs), then resolves. Idempotent. */
   close(): Promise<void>;
 }
@@ -37,7 +42,8 @@ export interface HttpServer {
  * the dashboard at /.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
-  const { port, host, logger } = options;
+  const { port, logger } = options;
+  const host = options.host ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ConfigError(`HTTP port ${port} is not valid (expected an integer from 0 to 65535)`, { context: { field: 'httpPort' } });
   }
@@ -66,7 +72,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
-      const where = `${host ?? '*'}:${port}`;
+      const where = `${host}:${port}`;
       reject(new ConfigError(`HTTP server cannot listen on ${where}: ${err.code ?? err.message}`, { cause: err, context: { field: 'httpPort' } }));
     };
     server.once('error', onError);
@@ -74,8 +80,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       server.off('error', onError);
       resolve();
     };
-    if (host === undefined) server.listen(port, listening);
-    else server.listen(port, host, listening);
+    server.listen(port, host, listening);
   }).catch((error: unknown) => {
     output.close();
     throw error;
@@ -84,7 +89,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   eventLoop.start();
 
   const boundPort = (server.address() as AddressInfo).port;
-  log.info({ port: boundPort, host: host ?? '*' }, `HTTP server listening on port ${boundPort}`);
+  log.info({ port: boundPort, host }, `HTTP server listening on ${host}:${boundPort}`);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -103,5 +108,5 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     return closing;
   };
 
-  return { port: boundPort, close };
+  return { port: boundPort, host, close };
 }

@@ -144,6 +144,22 @@ render deployment-keda-sasl "Deployment Service ConfigMap ScaledObject TriggerAu
   --set 'kafka.brokers=b-1.example:9096\,b-2.example:9096,commitIntervalMs=1000,processingGuarantee=at_least_once'
 render statefulset-no-volume "StatefulSet Service ConfigMap" --set workload.kind=StatefulSet,keda.enabled=false
 
+# contains NAME "TEXT" FILE: a rendered manifest must contain TEXT (a fixed string).
+contains() {
+  if grep -qF -- "$2" "$out/$3.yaml"; then pass "helm template $3 contains $1"; else fail "helm template $3: no $1 (\"$2\")"; fi
+}
+# lacks NAME "TEXT" FILE: it must not.
+lacks() {
+  if grep -qF -- "$2" "$out/$3.yaml"; then fail "helm template $3 has $1 (\"$2\")"; else pass "helm template $3: no $1"; fi
+}
+# Passwords come from Secret volumes as files (--*-password-file), never from env (visible in the pod spec's env).
+contains "the SASL password file flag" "- --kafka-sasl-password-file" deployment-keda-sasl
+contains "the SASL password file flag" "- --kafka-sasl-password-file" statefulset
+contains "the registry password file flag" "- --schema-registry-password-file" statefulset
+lacks "password env var" "_PASSWORD" statefulset
+lacks "password env var" "_PASSWORD" deployment-keda-sasl
+contains "the all-interfaces HTTP host" 'SLUICE_HTTP_HOST: "0.0.0.0"' default
+
 refuse persistence-on-deployment "persistence.enabled needs workload.kind: StatefulSet" --set persistence.enabled=true
 refuse short-grace-period "must exceed shutdownTimeoutMs" --set terminationGracePeriodSeconds=30
 refuse sasl-without-secret "kafka.sasl.existingSecret must name a Secret" --set kafka.sasl.mechanism=scram-sha-256

@@ -65,6 +65,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{- define "sluice.stateDir" -}}/var/lib/sluice{{- end }}
 {{- define "sluice.kafkaCaDir" -}}/etc/sluice/kafka-ca{{- end }}
+{{/* Passwords are mounted from their Secrets as files and passed with --*-password-file: not in env or `ps`. */}}
+{{- define "sluice.kafkaSaslDir" -}}/etc/sluice/kafka-sasl{{- end }}
+{{- define "sluice.schemaRegistryDir" -}}/etc/sluice/schema-registry{{- end }}
 
 {{/* Checks across values that the schema cannot express; fails rendering with a clear message. */}}
 {{- define "sluice.validate" -}}
@@ -116,7 +119,16 @@ spec:
     - name: sluice
       image: {{ include "sluice.image" . | quote }}
       imagePullPolicy: {{ .Values.image.pullPolicy }}
-      args: [{{ .Values.topology.file | quote }}]
+      args:
+        - {{ .Values.topology.file | quote }}
+        {{- if .Values.kafka.sasl.existingSecret }}
+        - --kafka-sasl-password-file
+        - {{ printf "%s/password" (include "sluice.kafkaSaslDir" .) | quote }}
+        {{- end }}
+        {{- if .Values.schemaRegistry.existingSecret }}
+        - --schema-registry-password-file
+        - {{ printf "%s/password" (include "sluice.schemaRegistryDir" .) | quote }}
+        {{- end }}
       ports:
         - name: http
           containerPort: {{ .Values.http.port }}
@@ -135,11 +147,6 @@ spec:
             secretKeyRef:
               name: {{ . }}
               key: username
-        - name: SLUICE_KAFKA_SASL_PASSWORD
-          valueFrom:
-            secretKeyRef:
-              name: {{ . }}
-              key: password
         {{- end }}
         {{- with .Values.schemaRegistry.existingSecret }}
         - name: SLUICE_SCHEMA_REGISTRY_USERNAME
@@ -147,11 +154,6 @@ spec:
             secretKeyRef:
               name: {{ . }}
               key: username
-        - name: SLUICE_SCHEMA_REGISTRY_PASSWORD
-          valueFrom:
-            secretKeyRef:
-              name: {{ . }}
-              key: password
         {{- end }}
         {{- with .Values.extraEnv }}
         {{- toYaml . | nindent 8 }}
@@ -191,6 +193,16 @@ spec:
           mountPath: {{ include "sluice.kafkaCaDir" . }}
           readOnly: true
         {{- end }}
+        {{- if .Values.kafka.sasl.existingSecret }}
+        - name: kafka-sasl
+          mountPath: {{ include "sluice.kafkaSaslDir" . }}
+          readOnly: true
+        {{- end }}
+        {{- if .Values.schemaRegistry.existingSecret }}
+        - name: schema-registry
+          mountPath: {{ include "sluice.schemaRegistryDir" . }}
+          readOnly: true
+        {{- end }}
   volumes:
     - name: tmp
       emptyDir: {}
@@ -210,6 +222,22 @@ spec:
         items:
           - key: ca.crt
             path: ca.crt
+    {{- end }}
+    {{- with .Values.kafka.sasl.existingSecret }}
+    - name: kafka-sasl
+      secret:
+        secretName: {{ . }}
+        items:
+          - key: password
+            path: password
+    {{- end }}
+    {{- with .Values.schemaRegistry.existingSecret }}
+    - name: schema-registry
+      secret:
+        secretName: {{ . }}
+        items:
+          - key: password
+            path: password
     {{- end }}
   {{- with .Values.nodeSelector }}
   nodeSelector:
