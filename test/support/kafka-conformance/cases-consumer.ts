@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Assignment, BatchControls, ConsumedRecord, GroupConsumer, InputBatch } from '../../../../src/kafka/index.ts';
+import type { Assignment, BatchControls, ConsumedRecord, GroupConsumer, InputBatch } from '../../../src/kafka/index.ts';
 import { record, sleep, unique, values, waitFor } from './helpers.ts';
 import type { SuiteEnv } from './suite.ts';
 

@@ -1,7 +1,6 @@
 import { expect, it } from 'vitest';
-import { KafkaError, TaskMigratedError } from '../../../../src/errors/index.ts';
-import { murmur2Partition, type ConsumedRecord } from '../../../../src/kafka/index.ts';
-import { ApiKey } from './fault-sockets.ts';
+import { KafkaError, TaskMigratedError } from '../../../src/errors/index.ts';
+import { murmur2Partition, type ConsumedRecord } from '../../../src/kafka/index.ts';
 import { readCommitted, record, sleep, unique, values, waitFor } from './helpers.ts';
 import type { SuiteEnv } from './suite.ts';
 
@@ -95,9 +94,9 @@ export function transactionCases(env: SuiteEnv): void {
 
     const failing = await producer.begin();
     await failing.send([record(topic, 'lost')]);
-    faults.failNext(ApiKey.EndTxn);
+    faults.failNextEndTxn();
     const error: unknown = await failing.commit().then(() => undefined, (e: unknown) => e);
-    expect(faults.dropped.get(ApiKey.EndTxn)).toBe(1);
+    expect(faults.endTxnFailures).toBe(1);
     expect(error).toBeInstanceOf(KafkaError);
     expect(error).not.toBeInstanceOf(TaskMigratedError);
     expect((error as KafkaError).retriable).toBe(true);
@@ -111,7 +110,7 @@ export function transactionCases(env: SuiteEnv): void {
     // A failed commit followed by abort(), as a committer does.
     const failingAgain = await producer.begin();
     await failingAgain.send([record(topic, 'lost-again')]);
-    faults.failNext(ApiKey.EndTxn);
+    faults.failNextEndTxn();
     await expect(failingAgain.commit()).rejects.toBeInstanceOf(KafkaError);
     await failingAgain.abort();
     const last = await producer.begin();
@@ -132,9 +131,9 @@ export function transactionCases(env: SuiteEnv): void {
     await producer.connect();
     const aborting = await producer.begin();
     await aborting.send([record(topic, 'aborted')]);
-    faults.failNext(ApiKey.EndTxn);
+    faults.failNextEndTxn();
     await aborting.abort();
-    expect(faults.dropped.get(ApiKey.EndTxn)).toBe(1);
+    expect(faults.endTxnFailures).toBe(1);
     const next = await producer.begin();
     await next.send([record(topic, 'kept')]);
     await next.commit();
