@@ -103,11 +103,11 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
 
   async run(onBatch: (batch: InputBatch, controls: BatchControls) => Promise<void>): Promise<void> {
     this.transitionTo('running');
-    const consumer = this;
+    const isIdle = () => this.state !== 'running' || this.activity === 'idle';
     this.stopTracking = [
       this.cluster.track({
         get idle() {
-          return consumer.state !== 'running' || consumer.activity === 'idle';
+          return isIdle();
         },
         describe: () => `consumer ${this.memberId} of group ${this.options.groupId} (${this.activity})`,
       }),
