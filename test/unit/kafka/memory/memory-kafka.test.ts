@@ -1,0 +1,328 @@
+/**
+ * Behaviour of the memory cluster beyond the conformance suite: settling without sleeps, rebalances and stale
+ * batches, positions, log start offsets, fencing, Kafka's timeouts, LogAppendTime.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Assignment, BatchControls, GroupConsumer, InputBatch, KafkaClient } from '../../../../src/kafka/index.ts';
+import { MemoryKafka } from '../../../../src/kafka/memory/index.ts';
+import { record, values } from '../../../support/kafka-conformance/helpers.ts';
+
+let cluster: MemoryKafka;
+
+beforeEach(() => {
+  cluster = new MemoryKafka();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  cluster.close();
+});
+
+interface Member {
+  readonly consumer: GroupConsumer;
+  readonly batches: InputBatch[];
+  readonly assignments: Assignment[];
+  readonly crashes: Error[];
+  /** Values received from topic/partition, in order. */
+  received(topic: string, partition: number): string[];
+  owned(): string[];
+}
+
+async function member(
+  client: KafkaClient,
+  topics: string[],
+  hooks: { onBatch?: (batch: InputBatch, controls: BatchControls) => Promise<void>; onAssignment?: (a: Assignment) => void; groupId?: string; fromBeginning?: boolean } = {},
+): Promise<Member> {
+  const consumer = client.consumer({
+    groupId: hooks.groupId ?? 'group',
+    topics,
+    sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 30_000,
+    heartbeatIntervalMs: 1_000,
+    maxWaitMs: 100,
+    fromBeginning: hooks.fromBeginning ?? true,
+  });
+  const m: Member = {
+    consumer,
+    batches: [],
+    assignments: [],
+    crashes: [],
+    received: (topic, partition) => m.batches.filter((b) => b.topic === topic && b.partition === partition).flatMap((b) => values(b.records)),
+    owned: () => (m.assignments.at(-1)?.partitions ?? []).map((p) => `${p.topic}/${p.partition}`),
+  };
+  consumer.onAssignment((a) => {
+    m.assignments.push(a);
+    hooks.onAssignment?.(a);
+  });
+  consumer.onCrash((e) => m.crashes.push(e));
+  await consumer.connect();
+  await consumer.run(async (batch, controls) => {
+    m.batches.push(batch);
+    await hooks.onBatch?.(batch, controls);
+  });
+  return m;
+}
+
+async function produce(client: KafkaClient, topic: string, partition: number, ...vals: string[]): Promise<void> {
+  const producer = client.producer();
+  await producer.connect();
+  await producer.send(vals.map((v) => record(topic, v, { partition })));
+  await producer.disconnect();
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('settle()', () => {
+  it('resolves once every consumer delivered what there is, without sleeping', async () => {
+    const client = cluster.client();
+    cluster.createTopic({ name: 'in', partitions: 3 });
+    const m = await member(client, ['in']);
+    for (let i = 0; i < 20; i++) await produce(client, 'in', i % 3, `v${i}`);
+    await cluster.settle();
+    expect([0, 1, 2].map((p) => m.received('in', p).length)).toEqual([7, 7, 6]);
+    await produce(client, 'in', 1, 'late');
+    await cluster.settle();
+    expect(m.received('in', 1).at(-1)).toBe('late');
+    await m.consumer.disconnect();
+  });
+
+  it('waits for a batch handler that is still working, and names it when it times out', async () => {
+    const client = cluster.client({ clientId: 'slow' });
+    cluster.createTopic({ name: 'in', partitions: 1 });
+    const gate = deferred();
+    const m = await member(client, ['in'], { onBatch: () => gate.promise });
+    await produce(client, 'in', 0, 'a');
+    await expect(cluster.settle({ timeoutMs: 50 })).rejects.toThrow(/slow-member-001.*handling/);
+    gate.resolve();
+    await cluster.settle();
+    expect(m.received('in', 0)).toEqual(['a']);
+    await m.consumer.disconnect();
+  });
+});
+
+describe('rebalances', () => {
+  it('deals partition numbers of all topics to members, bumps the generation, and re-reads positions from the group', async () => {
+    const a = cluster.client({ clientId: 'a' });
+    const b = cluster.client({ clientId: 'b' });
+    cluster.createTopic({ name: 'left', partitions: 3 });
+    cluster.createTopic({ name: 'right', partitions: 3 });
+    for (const p of [0, 1, 2]) await produce(a, 'left', p, `l${p}-0`, `l${p}-1`);
+    const first = await member(a, ['left', 'right']);
+    await cluster.settle();
+    expect(first.assignments.map((x) => x.generationId)).toEqual([1]);
+    expect(first.owned()).toEqual(['left/0', 'left/1', 'left/2', 'right/0', 'right/1', 'right/2']);
+    // The group committed offset 1 of left/2 only.
+    await first.consumer.commitOffsets([{ topic: 'left', partition: 2, offset: '1' }]);
+
+    const second = await member(b, ['left', 'right']);
+    await cluster.settle();
+    expect(first.assignments.at(-1)?.generationId).toBe(2);
+    expect(second.assignments.at(-1)?.generationId).toBe(2);
+    // Sticky and co-partitioned: the first member keeps 0 and 1 of both topics.
+    expect(first.owned()).toEqual(['left/0', 'left/1', 'right/0', 'right/1']);
+    expect(second.owned()).toEqual(['left/2', 'right/2']);
+    // The new owner of left/2 starts at the group's committed offset, not where the old owner was.
+    expect(second.received('left', 2)).toEqual(['l2-1']);
+    // A member's positions are re-read too: it gets left/0 again from the start (nothing committed there).
+    expect(first.received('left', 0)).toEqual(['l0-0', 'l0-1', 'l0-0', 'l0-1']);
+
+    await second.consumer.disconnect();
+    await cluster.settle();
+    expect(first.assignments.at(-1)?.generationId).toBe(3);
+    expect(first.owned().length).toBe(6);
+    await first.consumer.disconnect();
+  });
+
+  it('makes the running batch stale: isRunning() turns false, heartbeat() says so, commits are refused, the position does not move', async () => {
+    const a = cluster.client({ clientId: 'a' });
+    cluster.createTopic({ name: 'in', partitions: 1 });
+    await produce(a, 'in', 0, 'x', 'y');
+    const gate = deferred();
+    const seen: boolean[] = [];
+    let calls = 0;
+    const m = await member(a, ['in'], {
+      onBatch: async (_batch, controls) => {
+        calls += 1;
+        if (calls > 1) return;
+        seen.push(controls.isRunning());
+        await gate.promise;
+        seen.push(controls.isRunning());
+        await controls.heartbeat();
+        seen.push(controls.isRunning());
+      },
+    });
+    await vi.waitFor(() => expect(calls).toBe(1));
+    // A second member joins while the first batch runs; its run() resolves once the first member rejoined.
+    const joining = member(cluster.client({ clientId: 'b' }), ['in']);
+    await vi.waitFor(() => expect(cluster.group('group').state).toBe('rebalancing'));
+    expect(seen).toEqual([true]);
+    // The old generation may not commit any more.
+    await expect(m.consumer.commitOffsets([{ topic: 'in', partition: 0, offset: '2' }])).rejects.toSatisfy(
+      (e: unknown) => e instanceof Error && /REBALANCE_IN_PROGRESS/.test(e.message) && (e as { retriable?: boolean }).retriable === true,
+    );
+    gate.resolve();
+    const other = await joining;
+    await cluster.settle();
+    expect(seen).toEqual([true, false, false]);
+    // Partition 0 went to one of them; whoever has it reads from the group's (absent) committed offset again.
+    const owner = m.owned().includes('in/0') ? m : other;
+    expect(owner.received('in', 0).slice(-2)).toEqual(['x', 'y']);
+    await Promise.all([m.consumer.disconnect(), other.consumer.disconnect()]);
+  });
+
+  it('gives a subscribed topic created later to the group', async () => {
+    const client = cluster.client();
+    cluster.createTopic({ name: 'a', partitions: 1 });
+    const m = await member(client, ['a', 'b']);
+    expect(m.owned()).toEqual(['a/0']);
+    cluster.createTopic({ name: 'b', partitions: 2 });
+    await cluster.settle();
+    expect(m.owned()).toEqual(['a/0', 'b/0', 'b/1']);
+    await m.consumer.disconnect();
+  });
+
+  it('drops a member that does not rejoin within its rebalance timeout; it joins again when its batch ends', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const a = cluster.client({ clientId: 'a' });
+    cluster.createTopic({ name: 'in', partitions: 2 });
+    await produce(a, 'in', 0, 'x');
+    const gate = deferred();
+    const stuck = await member(a, ['in'], { onBatch: () => gate.promise });
+    await vi.waitFor(() => expect(stuck.batches.length).toBe(1));
+    const joining = member(cluster.client({ clientId: 'b' }), ['in']);
+    await new Promise((r) => setImmediate(r));
+    await vi.advanceTimersByTimeAsync(30_000);
+    const other = await joining;
+    expect(other.owned()).toEqual(['in/0', 'in/1']);
+    gate.resolve();
+    await cluster.settle();
+    expect(stuck.owned().length + other.owned().length).toBe(2);
+    expect(stuck.owned().length).toBe(1);
+    await Promise.all([stuck.consumer.disconnect(), other.consumer.disconnect()]);
+  });
+
+  it('reports a throwing assignment listener through onCrash and leaves the group', async () => {
+    const client = cluster.client();
+    cluster.createTopic({ name: 'in', partitions: 1 });
+    const boom = new Error('listener failed');
+    const m = await member(client, ['in'], {
+      onAssignment: () => {
+        throw boom;
+      },
+    });
+    await cluster.settle();
+    expect(m.crashes).toEqual([boom]);
+    expect(cluster.group('group').memberIds).toEqual([]);
+    await m.consumer.disconnect();
+  });
+});
+
+describe('positions', () => {
+  it('a seek during a batch wins over the batch’s end', async () => {
+    const client = cluster.client();
+    cluster.createTopic({ name: 'in', partitions: 1 });
+    let sought = false;
+    const m = await member(client, ['in'], {
+      onBatch: async () => {
+        if (sought) return;
+        sought = true;
+        m.consumer.seek({ topic: 'in', partition: 0, offset: '2' });
+      },
+    });
+    await produce(client, 'in', 0, 'a', 'b', 'c');
+    await cluster.settle();
+    expect(m.received('in', 0)).toEqual(['a', 'b', 'c', 'c']);
+    expect(() => m.consumer.seek({ topic: 'in', partition: 0, offset: '-3' })).toThrow(/non-negative/);
+    await m.consumer.disconnect();
+    expect(() => m.consumer.seek({ topic: 'in', partition: 0, offset: '0' })).toThrow(/stopped/);
+  });
+
+  it('resets a position below the log start (DeleteRecords) to the earliest, or the LSO without fromBeginning', async () => {
+    const client = cluster.client();
+    const admin = client.admin();
+    await admin.connect();
+    cluster.createTopic({ name: 'in', partitions: 1 });
+    await produce(client, 'in', 0, 'a', 'b', 'c', 'd');
+    await admin.deleteRecordsBefore('in', [{ partition: 0, offset: '2' }]);
+    expect(await admin.topicOffsets('in')).toEqual([{ partition: 0, low: '2', high: '4' }]);
+    await expect(admin.deleteRecordsBefore('in', [{ partition: 0, offset: '9' }])).rejects.toThrow(/OFFSET_OUT_OF_RANGE/);
+    const tx = client.transactionalProducer({ transactionalId: 'offsets', transactionTimeoutMs: 60_000 });
+    await tx.connect();
+    const t = await tx.begin();
+    await t.sendOffsets('early', [{ topic: 'in', partition: 0, offset: '1' }]);
+    await t.commit();
+    const early = await member(client, ['in'], { groupId: 'early' });
+    const latest = await member(client, ['in'], { groupId: 'latest', fromBeginning: false });
+    await cluster.settle();
+    expect(early.received('in', 0)).toEqual(['c', 'd']);
+    expect(latest.received('in', 0)).toEqual([]);
+    await produce(client, 'in', 0, 'e');
+    await cluster.settle();
+    expect(latest.received('in', 0)).toEqual(['e']);
+    await expect(client.partitionReader().read({ topic: 'in', partition: 0, fromOffset: '0', toOffset: '4' }, () => {})).rejects.toThrow(/OFFSET_OUT_OF_RANGE/);
+    await Promise.all([early.consumer.disconnect(), latest.consumer.disconnect(), admin.disconnect()]);
+  });
+});
+
+describe('transactions', () => {
+  it('fence(id) aborts the open transaction at once (the LSO moves past it) and fences the producer', async () => {
+    const client = cluster.client();
+    cluster.createTopic({ name: 'out', partitions: 1 });
+    const p = client.transactionalProducer({ transactionalId: 't', transactionTimeoutMs: 60_000 });
+    await p.connect();
+    const tx = await p.begin();
+    await tx.send([record('out', 'zombie')]);
+    expect(cluster.log('out', 0)?.lastStableOffset).toBe(0);
+    cluster.fence('t');
+    expect(cluster.log('out', 0)?.lastStableOffset).toBe(2);
+    await expect(tx.send([record('out', 'more')])).rejects.toThrow(/fenced/);
+    expect(cluster.readCommitted('out')).toEqual([]);
+  });
+
+  it('aborts a transaction open longer than its timeout and fences its producer, as the coordinator does', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const client = cluster.client();
+    cluster.createTopic({ name: 'out', partitions: 1 });
+    const p = client.transactionalProducer({ transactionalId: 't', transactionTimeoutMs: 5_000 });
+    await p.connect();
+    const tx = await p.begin();
+    await tx.send([record('out', 'slow')]);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(cluster.log('out', 0)?.lastStableOffset).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(cluster.log('out', 0)?.lastStableOffset).toBe(2);
+    await expect(tx.commit()).rejects.toThrow(/fenced/);
+    expect(cluster.readCommitted('out')).toEqual([]);
+  });
+
+  it('stamps LogAppendTime topics with the broker clock', async () => {
+    const timed = new MemoryKafka({ nowMs: () => 42 });
+    timed.createTopic({ name: 'dlq', partitions: 1, config: { 'message.timestamp.type': 'LogAppendTime' } });
+    timed.createTopic({ name: 'plain', partitions: 1 });
+    const producer = timed.client().producer();
+    await producer.connect();
+    await producer.send([record('dlq', 'a'), record('plain', 'b')]);
+    expect(timed.readCommitted('dlq')[0]?.timestampMs).toBe(42);
+    expect(timed.readCommitted('plain')[0]?.timestampMs).toBe(1_700_000_000_000);
+    timed.close();
+  });
+
+  it('places keyless records round-robin and keyed ones by murmur2, and copies what it stores', async () => {
+    const client = cluster.client();
+    cluster.createTopic({ name: 'out', partitions: 3 });
+    const producer = client.producer();
+    await producer.connect();
+    const value = Buffer.from('mutable');
+    await producer.send([0, 1, 2, 3].map((i) => ({ topic: 'out', key: null, value, timestampMs: i })));
+    value.write('changed');
+    expect([0, 1, 2].map((p) => cluster.readCommitted('out', p).length)).toEqual([2, 1, 1]);
+    expect(cluster.readCommitted('out', 0)[0]?.value?.toString()).toBe('mutable');
+    await expect(producer.send([record('missing', 'x')])).rejects.toSatisfy(
+      (e: unknown) => e instanceof Error && /UNKNOWN_TOPIC_OR_PARTITION/.test(e.message) && (e as { retriable?: boolean }).retriable === true,
+    );
+  });
+});
