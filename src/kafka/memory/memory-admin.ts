@@ -3,13 +3,17 @@ import { KafkaError } from '../../errors/index.ts';
 import { toKafkaError } from '../kafkajs/errors.ts';
 import type { Admin, PartitionOffsets, TopicInfo, TopicSpec } from '../types.ts';
 import { MemoryBrokerError } from './broker-error.ts';
+import type { ClientLink } from './client-link.ts';
 import type { MemoryKafka, MemoryTopic } from './memory-kafka.ts';
 import { nextTurn } from './signal.ts';
 
 export class MemoryAdmin implements Admin {
   private connected = false;
 
-  constructor(private readonly cluster: MemoryKafka) {}
+  constructor(
+    private readonly cluster: MemoryKafka,
+    private readonly link: ClientLink,
+  ) {}
 
   async connect(): Promise<void> {
     this.connected = true;
@@ -19,6 +23,7 @@ export class MemoryAdmin implements Admin {
     if (!this.connected) throw new KafkaError(`${what} failed: the admin client is not connected (call connect() first)`);
     await nextTurn();
     try {
+      this.link.check();
       return fn();
     } catch (error) {
       throw toKafkaError(error, what);

@@ -13,6 +13,8 @@
  * - A handler that throws stops the consumer: it leaves the group, onCrash listeners get the handler's own
  *   error, and the batch is not redelivered.
  * The loop is woken by cluster changes, seeks, resumes and rebalances: no polling, no timers.
+ * When its client is killed (MemoryClient.kill) the consumer goes silent: no more batches, no LeaveGroup; the
+ * group drops it when its session times out (or at MemoryKafka.expireSessions()).
  */
 import { KafkaError } from '../../errors/index.ts';
 import { toKafkaError } from '../kafkajs/errors.ts';
@@ -27,6 +29,7 @@ import type {
   TopicPartitionOffset,
 } from '../types.ts';
 import { MemoryBrokerError } from './broker-error.ts';
+import type { ClientLink } from './client-link.ts';
 import type { GroupMember, MemoryGroup } from './memory-group.ts';
 import type { MemoryKafka } from './memory-kafka.ts';
 import type { PartitionLog } from './partition-log.ts';
@@ -81,7 +84,7 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
   constructor(
     private readonly cluster: MemoryKafka,
     private readonly options: GroupConsumerOptions,
-    private readonly clientId: string,
+    private readonly link: ClientLink,
     readonly memberId: string,
   ) {
     this.topics = [...options.topics];
@@ -99,6 +102,11 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
   async connect(): Promise<void> {
     this.transitionTo('connected');
     await nextTurn();
+    try {
+      this.link.check();
+    } catch (error) {
+      throw toKafkaError(error, `connecting the consumer of group ${this.options.groupId}`);
+    }
   }
 
   async run(onBatch: (batch: InputBatch, controls: BatchControls) => Promise<void>): Promise<void> {
@@ -115,16 +123,37 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     ];
     await nextTurn();
     if (this.state !== 'running') return;
+    try {
+      this.link.check();
+    } catch (error) {
+      throw toKafkaError(error, `starting the consumer of group ${this.options.groupId} on ${this.topics.join(', ')}`);
+    }
+    this.link.onCut(() => this.connectionLost());
     this.inGroup = true;
     this.group.join(this);
     this.loop = this.runLoop(onBatch);
     // As kafkajs's run(), resolve once the first join completed.
-    while (this.state === 'running' && this.generation === 0) await this.wake.wait();
+    while (this.state === 'running' && this.generation === 0 && !this.link.cut) await this.wake.wait();
+  }
+
+  /** The client was killed: stop, and let the group drop this member when its session times out. */
+  private connectionLost(): void {
+    this.wake.notify();
+    if (!this.inGroup) return;
+    const expire = () => {
+      clearTimeout(timer);
+      if (!this.inGroup) return;
+      this.inGroup = false;
+      this.group.leave(this.memberId);
+    };
+    const timer = setTimeout(expire, this.options.sessionTimeoutMs);
+    timer.unref();
+    this.cluster.expireOnRequest(expire);
   }
 
   private async runLoop(onBatch: (batch: InputBatch, controls: BatchControls) => Promise<void>): Promise<void> {
     try {
-      while (this.state === 'running') {
+      while (this.state === 'running' && !this.link.cut) {
         if (!this.inGroup) {
           this.inGroup = true;
           this.group.join(this);
@@ -207,6 +236,7 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     let heartbeatFailed = false;
     const isCurrent = () =>
       this.state === 'running' &&
+      !this.link.cut &&
       this.inGroup &&
       this.generation === generation &&
       this.group.isCurrent(this.memberId, generation) &&
@@ -331,7 +361,8 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     }
     await nextTurn();
     try {
-      if (this.cluster.faults.take('coordinator-unavailable', { api: 'commitOffsets', clientId: this.clientId, transactionalId: null }) !== undefined) {
+      this.link.check();
+      if (this.cluster.faults.take('coordinator-unavailable', { api: 'commitOffsets', clientId: this.link.clientId, transactionalId: null }) !== undefined) {
         throw new MemoryBrokerError('COORDINATOR_NOT_AVAILABLE', `the coordinator of group ${this.options.groupId} is not available (injected fault)`, { injected: true });
       }
       if (!this.inGroup || !this.group.isCurrent(this.memberId, this.generation)) {
@@ -349,7 +380,8 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     this.transitionTo('stopping');
     this.wake.notify();
     await this.loop;
-    this.leaveGroup();
+    // A killed client cannot send LeaveGroup: its session expiry removes it.
+    if (!this.link.cut) this.leaveGroup();
     for (const stop of this.stopTracking) stop();
     this.transitionTo('stopped');
   }

@@ -64,6 +64,7 @@ export class MemoryKafka implements WriteTarget {
   private readonly watchers = new Set<() => void>();
   private readonly activities = new Set<Activity>();
   private readonly becameIdle = new Signal();
+  private readonly sessionExpiries = new Set<() => void>();
   private clientCount = 0;
   private closed = false;
 
@@ -148,6 +149,18 @@ export class MemoryKafka implements WriteTarget {
 
   epochOf(transactionalId: string): number {
     return this.transactions.epochOf(transactionalId);
+  }
+
+  /** For consumers of killed clients: how to expire their session now. */
+  expireOnRequest(expire: () => void): void {
+    this.sessionExpiries.add(expire);
+  }
+
+  /** Expires the sessions of every consumer of a killed client now (instead of after their session timeout). */
+  expireSessions(): void {
+    const expiries = [...this.sessionExpiries];
+    this.sessionExpiries.clear();
+    for (const expire of expiries) expire();
   }
 
   // ---- inspection for tests --------------------------------------------------------------------------------

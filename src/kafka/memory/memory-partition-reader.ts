@@ -8,6 +8,7 @@ import { KafkaError } from '../../errors/index.ts';
 import { toKafkaError } from '../kafkajs/errors.ts';
 import type { ConsumedRecord, PartitionReader } from '../types.ts';
 import { MemoryBrokerError } from './broker-error.ts';
+import type { ClientLink } from './client-link.ts';
 import type { MemoryKafka } from './memory-kafka.ts';
 import { nextTurn, Signal } from './signal.ts';
 
@@ -17,7 +18,7 @@ export class MemoryPartitionReader implements PartitionReader {
 
   constructor(
     private readonly cluster: MemoryKafka,
-    private readonly clientId: string,
+    private readonly link: ClientLink,
   ) {}
 
   async read(
@@ -34,13 +35,15 @@ export class MemoryPartitionReader implements PartitionReader {
       get idle() {
         return waiting;
       },
-      describe: () => `partition reader of ${this.clientId} on ${topic}/${partition} at ${position} (to ${to})`,
+      describe: () => `partition reader of ${this.link.clientId} on ${topic}/${partition} at ${position} (to ${to})`,
     });
     const unwatch = this.cluster.watch(() => this.wake.notify());
+    this.link.onCut(() => this.wake.notify());
     try {
       while (position < to) {
         await nextTurn();
         if (this.disconnected) throw new KafkaError(`reading ${topic}/${partition} failed: the reader was disconnected`, { context: { topic, partition } });
+        this.link.check();
         const log = this.cluster.log(topic, partition);
         if (log === undefined) throw new MemoryBrokerError('UNKNOWN_TOPIC_OR_PARTITION', `${topic}/${partition} does not exist`);
         if (position < log.logStartOffset || position > log.endOffset) {

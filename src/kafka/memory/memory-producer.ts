@@ -2,6 +2,7 @@
 import { KafkaError } from '../../errors/index.ts';
 import { toKafkaError } from '../kafkajs/errors.ts';
 import type { OutputRecord, Producer } from '../types.ts';
+import type { ClientLink } from './client-link.ts';
 import type { MemoryKafka } from './memory-kafka.ts';
 import { writeRecords } from './record-writer.ts';
 import { nextTurn } from './signal.ts';
@@ -12,11 +13,16 @@ export class MemoryProducer implements Producer {
 
   constructor(
     private readonly cluster: MemoryKafka,
-    private readonly clientId: string,
+    private readonly link: ClientLink,
   ) {}
 
   async connect(): Promise<void> {
     await nextTurn();
+    try {
+      this.link.check();
+    } catch (error) {
+      throw toKafkaError(error, 'connecting the producer');
+    }
     this.connected = true;
   }
 
@@ -24,7 +30,12 @@ export class MemoryProducer implements Producer {
     if (!this.connected) throw new KafkaError(`sending ${records.length} records failed: the producer is not connected (call connect() first)`);
     if (records.length === 0) return;
     await nextTurn();
-    const { failure } = writeRecords(this.cluster, records, { clientId: this.clientId, transactionalId: null, txn: null, keyless: this.keyless });
+    try {
+      this.link.check();
+    } catch (error) {
+      throw toKafkaError(error, `sending ${records.length} records`);
+    }
+    const { failure } = writeRecords(this.cluster, records, { clientId: this.link.clientId, transactionalId: null, txn: null, keyless: this.keyless });
     if (failure !== undefined) {
       throw toKafkaError(failure.error, `sending ${records.length} records`, { topic: failure.topic, partition: failure.partition });
     }

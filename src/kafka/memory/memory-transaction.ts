@@ -8,6 +8,7 @@ import { KafkaError, TaskMigratedError, type ErrorContext, type SluiceError } fr
 import { toProducerError } from '../kafkajs/errors.ts';
 import type { OutputRecord, TopicPartitionOffset, Transaction } from '../types.ts';
 import { MemoryBrokerError } from './broker-error.ts';
+import type { ClientLink } from './client-link.ts';
 import type { FaultApi, FaultCall, FaultKind } from './faults.ts';
 import type { MemoryKafka } from './memory-kafka.ts';
 import { writeRecords } from './record-writer.ts';
@@ -19,6 +20,7 @@ type TransactionState = 'open' | 'committing' | 'committed' | 'aborted' | 'faile
 export interface MemoryTransactionOwner {
   readonly transactionalId: string;
   readonly clientId: string;
+  readonly link: ClientLink;
   /** The epoch the producer got when it initialised; the coordinator refuses calls from older epochs. */
   readonly epoch: number;
   readonly transactionTimeoutMs: number;
@@ -81,6 +83,7 @@ export class MemoryTransaction implements Transaction {
     const what = `sending ${records.length} records`;
     const { transactions } = this.cluster;
     try {
+      this.owner.link.check();
       const txn = transactions.openFor(this.owner.transactionalId, this.owner.epoch, this.owner.transactionTimeoutMs);
       this.touched = true;
       const { appended, failure } = writeRecords(this.cluster, records, {
@@ -104,6 +107,7 @@ export class MemoryTransaction implements Transaction {
     await nextTurn();
     this.guard('send offsets');
     try {
+      this.owner.link.check();
       this.maybeFencedNow('sendOffsets');
       if (this.hit('coordinator-unavailable', 'sendOffsets')) {
         throw new MemoryBrokerError('COORDINATOR_NOT_AVAILABLE', `the coordinator of group ${groupId} is not available (injected fault)`, { injected: true });
@@ -127,6 +131,7 @@ export class MemoryTransaction implements Transaction {
       await nextTurn();
       try {
         if (!this.owner.isCurrent()) throw new KafkaError(`transaction of ${this.owner.transactionalId} outlived its producer`);
+        this.owner.link.check();
         this.maybeFencedNow('commit');
         if (this.hit('coordinator-unavailable', 'commit')) {
           throw new MemoryBrokerError('COORDINATOR_NOT_AVAILABLE', 'the transaction coordinator is not available (injected fault)', { injected: true });
@@ -168,6 +173,7 @@ export class MemoryTransaction implements Transaction {
       }
       await nextTurn();
       try {
+        this.owner.link.check();
         if (this.hit('end-txn-fails', 'abort')) {
           throw new MemoryBrokerError('CONNECTION_BROKEN', 'the connection broke before EndTxn (abort) reached the coordinator (injected fault)', { injected: true });
         }

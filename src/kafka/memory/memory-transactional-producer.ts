@@ -14,6 +14,8 @@
  */
 import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/index.ts';
 import type { Transaction, TransactionalProducer, TransactionalProducerOptions } from '../types.ts';
+import { toProducerError } from '../kafkajs/errors.ts';
+import type { ClientLink } from './client-link.ts';
 import type { MemoryKafka } from './memory-kafka.ts';
 import { MemoryTransaction, type MemoryTransactionOwner } from './memory-transaction.ts';
 import { nextTurn } from './signal.ts';
@@ -41,7 +43,7 @@ export class MemoryTransactionalProducer implements TransactionalProducer {
   constructor(
     private readonly cluster: MemoryKafka,
     private readonly options: TransactionalProducerOptions,
-    private readonly clientId: string,
+    private readonly link: ClientLink,
   ) {
     this.transactionalId = options.transactionalId;
   }
@@ -80,7 +82,8 @@ export class MemoryTransactionalProducer implements TransactionalProducer {
     const isCurrent = () => incarnation === this.incarnation;
     return {
       transactionalId: this.transactionalId,
-      clientId: this.clientId,
+      clientId: this.link.clientId,
+      link: this.link,
       epoch: this.epoch,
       transactionTimeoutMs: this.options.transactionTimeoutMs,
       keyless: this.keyless,
@@ -99,11 +102,19 @@ export class MemoryTransactionalProducer implements TransactionalProducer {
     };
   }
 
-  /** InitProducerId: a new epoch (state ready). */
+  /** InitProducerId: a new epoch (state ready), or needs-reset when the request fails. */
   private async reset(): Promise<void> {
     this.incarnation += 1;
     this.current = undefined;
     await nextTurn();
+    try {
+      this.link.check();
+    } catch (error) {
+      const wrapped = toProducerError(error, `initialising transactional id ${this.transactionalId}`);
+      this.lastFailure = wrapped;
+      this.transitionTo('needs-reset');
+      throw wrapped;
+    }
     this.epoch = this.cluster.transactions.initProducerId(this.transactionalId);
     this.transitionTo('ready');
   }

@@ -326,3 +326,60 @@ describe('transactions', () => {
     );
   });
 });
+
+describe('a killed client', () => {
+  it('goes silent without leaving its group, which drops it when its session expires; its open transaction waits for the fence', async () => {
+    const a = cluster.client({ clientId: 'a' });
+    const b = cluster.client({ clientId: 'b' });
+    cluster.createTopic({ name: 'in', partitions: 2 });
+    cluster.createTopic({ name: 'out', partitions: 1 });
+    const first = await member(a, ['in']);
+    const second = await member(b, ['in']);
+    await cluster.settle();
+    expect(first.owned()).toEqual(['in/0']);
+    expect(second.owned()).toEqual(['in/1']);
+    const zombie = a.transactionalProducer({ transactionalId: 'app-0_0', transactionTimeoutMs: 60_000 });
+    await zombie.connect();
+    const open = await zombie.begin();
+    await open.send([record('out', 'zombie')]);
+
+    a.kill();
+    expect(a.killed).toBe(true);
+    await produce(b, 'in', 0, 'after-kill');
+    await cluster.settle();
+    expect(first.received('in', 0)).toEqual([]);
+    expect(cluster.group('group').memberIds).toEqual(['a-member-001', 'b-member-001']);
+    await expect(open.commit()).rejects.toSatisfy((e: unknown) => e instanceof Error && /CONNECTION_BROKEN/.test(e.message) && (e as { retriable?: boolean }).retriable === true);
+    await expect(a.producer().connect()).rejects.toThrow(/killed/);
+    // The zombie's transaction still holds the LSO.
+    expect(cluster.log('out', 0)?.lastStableOffset).toBe(0);
+
+    cluster.expireSessions();
+    await cluster.settle();
+    expect(second.owned()).toEqual(['in/0', 'in/1']);
+    expect(second.received('in', 0)).toEqual(['after-kill']);
+    const successor = b.transactionalProducer({ transactionalId: 'app-0_0', transactionTimeoutMs: 60_000 });
+    await successor.connect();
+    expect(cluster.log('out', 0)?.lastStableOffset).toBe(2);
+    expect(cluster.readCommitted('out')).toEqual([]);
+    await first.consumer.disconnect();
+    await second.consumer.disconnect();
+  });
+
+  it('is dropped by the group after its session timeout without expireSessions()', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const a = cluster.client({ clientId: 'a' });
+    const b = cluster.client({ clientId: 'b' });
+    cluster.createTopic({ name: 'in', partitions: 2 });
+    await member(a, ['in']);
+    const survivor = await member(b, ['in']);
+    await cluster.settle();
+    a.kill();
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(survivor.owned()).toEqual(['in/1']);
+    await vi.advanceTimersByTimeAsync(1);
+    await cluster.settle();
+    expect(survivor.owned()).toEqual(['in/0', 'in/1']);
+    await survivor.consumer.disconnect();
+  });
+});
