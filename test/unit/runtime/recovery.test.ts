@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.ts';
 import { defineTopology, serdes, tumbling, type Topology, type WindowResult } from '../../../src/index.ts';
-import type { OutputRecord } from '../../../src/kafka/index.ts';
+import type { Admin, GroupConsumer, KafkaClient, OutputRecord } from '../../../src/kafka/index.ts';
 import { murmur2Partition } from '../../../src/kafka/murmur2.ts';
 import { MemoryKafka, type InjectedFault } from '../../../src/kafka/memory/index.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
@@ -116,25 +116,118 @@ function committedThrough(cluster: MemoryKafka, applicationId: string, ends: rea
   return ends.every((end, partition) => Number(cluster.committedOffset(applicationId, INPUT, partition) ?? '-1') >= end);
 }
 
+interface Disruption {
+  /** Armed once the first part is committed; must hit while the second part is processed. */
+  readonly fault?: (cluster: MemoryKafka, transactionalIds: RegExp) => InjectedFault;
+  /**
+   * Two instances, the second started once the first is ready; once the first part is committed, the first
+   * instance is killed (MemoryClient.kill) right after it processed a batch of the second part (which may or
+   * may not be committed yet), and its session expires at once.
+   */
+  readonly killOne?: boolean;
+  /**
+   * Two instances; the second joins while the first is still applying its first assignment (the first
+   * instance's first committedOffsets call, made while it creates its first task, waits until the group is
+   * rebalancing).
+   */
+  readonly joinDuringFirstAssignment?: boolean;
+}
+
+/** The admin of `admin`, whose first committedOffsets call waits for `gate` (a slow coordinator). */
+function delayedFirstCommittedOffsets(admin: Admin, reached: () => void, gate: Promise<void>): Admin {
+  let first = true;
+  return {
+    connect: () => admin.connect(),
+    describeTopics: (names) => admin.describeTopics(names),
+    createTopics: (specs) => admin.createTopics(specs),
+    topicOffsets: (topic) => admin.topicOffsets(topic),
+    committedOffsets: async (groupId, topic) => {
+      if (first) {
+        first = false;
+        reached();
+        await gate;
+      }
+      return admin.committedOffsets(groupId, topic);
+    },
+    deleteTopics: (names) => admin.deleteTopics(names),
+    deleteRecordsBefore: (topic, partitions) => admin.deleteRecordsBefore(topic, partitions),
+    disconnect: () => admin.disconnect(),
+  };
+}
+
+/** The consumer of `consumer`, calling `afterBatch` after each batch its handler processed. */
+function observed(consumer: GroupConsumer, afterBatch: () => void): GroupConsumer {
+  return {
+    connect: () => consumer.connect(),
+    run: (onBatch) =>
+      consumer.run(async (batch, controls) => {
+        await onBatch(batch, controls);
+        afterBatch();
+      }),
+    onAssignment: (listener) => consumer.onAssignment(listener),
+    onCrash: (listener) => consumer.onCrash(listener),
+    seek: (position) => consumer.seek(position),
+    pause: (partitions) => consumer.pause(partitions),
+    resume: (partitions) => consumer.resume(partitions),
+    commitOffsets: (offsets) => consumer.commitOffsets(offsets),
+    disconnect: () => consumer.disconnect(),
+  };
+}
+
 /**
- * One run: the input in four parts; the fault (if any) is armed once the first part is committed and must
- * hit while the second part is processed; then the rest, until the group has committed all input.
+ * One run: the input in four parts; the disruption (if any) happens once the first part is committed and
+ * must have happened before the last two parts are sent; then the run goes on until the group has committed
+ * all input.
  */
-async function run(name: string, arm?: (cluster: MemoryKafka, transactionalIds: RegExp) => InjectedFault): Promise<RunResult> {
+async function run(name: string, disruption: Disruption = {}): Promise<RunResult> {
   const cluster = new MemoryKafka();
   clusters.push(cluster);
-  const client = cluster.client({ clientId: `${name}-instance` });
   const applicationId = `recovery-${name}`;
   cluster.createTopic({ name: INPUT, partitions: PARTITIONS });
   cluster.createTopic({ name: OUTPUT, partitions: PARTITIONS });
   const config = loadConfig({ 'commit-interval-ms': '20', 'http-port': 'off', 'shutdown-timeout-ms': '10000' }, {}, { requireBrokers: false });
-  const logger = createLogger({ level: process.env.SLUICE_TEST_LOGS ?? 'silent', name: applicationId });
-  const app = new Application({ topology: topology(applicationId), config, client, logger });
-  apps.push(app);
-  await app.start();
+  const kill = { armed: false, done: false };
+  const slowAdmin = { reached: false, open: () => {} };
+  const gate = new Promise<void>((resolve) => (slowAdmin.open = resolve));
+  const twoInstances = disruption.killOne === true || disruption.joinDuringFirstAssignment === true;
+  const instances: Application[] = [];
+  for (let i = 0; i < (twoInstances ? 2 : 1); i++) {
+    const memoryClient = cluster.client({ clientId: `${name}-instance-${i}` });
+    const killable = i === 0 && disruption.killOne === true;
+    const slow = i === 0 && disruption.joinDuringFirstAssignment === true;
+    const client: KafkaClient = {
+      consumer: (options) =>
+        observed(memoryClient.consumer(options), () => {
+          if (!killable || !kill.armed || kill.done) return;
+          kill.done = true;
+          memoryClient.kill();
+          cluster.expireSessions();
+        }),
+      transactionalProducer: (options) => memoryClient.transactionalProducer(options),
+      producer: () => memoryClient.producer(),
+      admin: () => (slow ? delayedFirstCommittedOffsets(memoryClient.admin(), () => (slowAdmin.reached = true), gate) : memoryClient.admin()),
+      partitionReader: () => memoryClient.partitionReader(),
+    };
+    const logger = createLogger({ level: process.env.SLUICE_TEST_LOGS ?? 'silent', name: `${applicationId}/${i}` });
+    const app = new Application({ topology: topology(applicationId), config, client, logger });
+    apps.push(app);
+    instances.push(app);
+    await app.start();
+    if (disruption.killOne === true) await waitUntil(app, `instance ${i} to be ready`, () => app.status().ready);
+    if (slow) await waitUntil(app, 'the first instance to create its first task', () => slowAdmin.reached);
+  }
+  if (disruption.joinDuringFirstAssignment === true) {
+    await waitUntil(instances[1] as Application, 'the group to rebalance', () => cluster.group(applicationId).state === 'rebalancing' || cluster.group(applicationId).generationId >= 2);
+    slowAdmin.open();
+  }
+  if (disruption.killOne === true) {
+    await waitUntil(instances[1] as Application, 'both instances to be ready', () => instances.every((a) => a.status().ready && a.status().tasks.length === 1));
+  }
+  // The instance that must see the run through.
+  const app = instances[instances.length - 1] as Application;
 
   const { records } = generate(SEED);
-  const producer = client.producer();
+  const producer = cluster.client({ clientId: `${name}-producer` }).producer();
   await producer.connect();
   const parts = [0.25, 0.5, 0.75, 1].map((f) => Math.floor(records.length * f));
   const ends = () => Array.from({ length: PARTITIONS }, (_, p) => cluster.log(INPUT, p)?.endOffset ?? 0);
@@ -149,9 +242,11 @@ async function run(name: string, arm?: (cluster: MemoryKafka, transactionalIds: 
   await sendUpTo(parts[0] as number);
   const firstEnds = ends();
   await waitUntil(app, 'the first part to be committed', () => committedThrough(cluster, applicationId, firstEnds), committed);
-  const fault = arm?.(cluster, new RegExp(`^${applicationId}-`));
+  const fault = disruption.fault?.(cluster, new RegExp(`^${applicationId}-`));
+  kill.armed = true;
   await sendUpTo(parts[1] as number);
   if (fault !== undefined) await waitUntil(app, `the ${fault.kind} fault to hit`, () => fault.remaining === 0);
+  if (disruption.killOne === true) await waitUntil(app, 'the first instance to be killed', () => kill.done);
   await sendUpTo(parts[2] as number);
   await sendUpTo(parts[3] as number);
   const allEnds = ends();
@@ -207,26 +302,36 @@ describe('Application recovery on the memory cluster (exactly-once)', { timeout:
   });
 
   it('a commit that fails before taking effect: the same windows as an undisturbed run, none twice', async () => {
-    const result = await run('commit-fails', (cluster, ids) => cluster.faults.failCommit({ transactionalId: ids }));
+    const result = await run('commit-fails', { fault: (cluster, ids) => cluster.faults.failCommit({ transactionalId: ids }) });
     expect(result.faultHits).toBe(1);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 
   it('a commit that took effect but whose reply was lost: the same windows as an undisturbed run, none twice', async () => {
-    const result = await run('reply-lost', (cluster, ids) => cluster.faults.loseCommitReply({ transactionalId: ids }));
+    const result = await run('reply-lost', { fault: (cluster, ids) => cluster.faults.loseCommitReply({ transactionalId: ids }) });
     expect(result.faultHits).toBe(1);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 
   it('fenced mid-transaction (a newer producer with the same id initialised): the same windows, none twice', async () => {
-    const result = await run('fenced', (cluster, ids) => cluster.faults.fenceMidTransaction({ transactionalId: ids }));
+    const result = await run('fenced', { fault: (cluster, ids) => cluster.faults.fenceMidTransaction({ transactionalId: ids }) });
     expect(result.faultHits).toBe(1);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 
   it('the transaction coordinator unavailable for a while (6 calls): the same windows, none twice', async () => {
-    const result = await run('coordinator-unavailable', (cluster, ids) => cluster.faults.coordinatorUnavailable({ transactionalId: ids, calls: 6 }));
+    const result = await run('coordinator-unavailable', { fault: (cluster, ids) => cluster.faults.coordinatorUnavailable({ transactionalId: ids, calls: 6 }) });
     expect(result.faultHits).toBe(6);
+    expect(differences(result.windows, await reference())).toEqual(NONE);
+  });
+
+  it('an instance killed mid-stream (its task fails over to the other): the same windows, none twice', async () => {
+    const result = await run('killed', { killOne: true });
+    expect(differences(result.windows, await reference())).toEqual(NONE);
+  });
+
+  it('a second instance joining while the first still applies its first assignment: the same windows, none twice', async () => {
+    const result = await run('join-during-assignment', { joinDuringFirstAssignment: true });
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 });
