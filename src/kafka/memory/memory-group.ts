@@ -91,6 +91,18 @@ export class MemoryGroup {
     else this.startRebalance();
   }
 
+  /**
+   * The member's session expired (a long pause, a partition from the coordinator only): the group drops it and
+   * rebalances the others. The member learns it at once (its batch turns stale, its commits are refused) and
+   * joins again, as a consumer does after UNKNOWN_MEMBER_ID.
+   */
+  expel(memberId: string): void {
+    const member = this.members.get(memberId);
+    if (member === undefined) return;
+    this.leave(memberId);
+    member.removed();
+  }
+
   /** A topic was created or deleted: members subscribed to it get a new assignment. */
   topicChanged(topic: string): void {
     if (this.groupState === 'empty') return;

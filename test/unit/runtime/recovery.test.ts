@@ -126,6 +126,12 @@ interface Disruption {
    */
   readonly killOne?: boolean;
   /**
+   * As killOne, but the first instance stays connected: it pauses right after that batch (its handler does not
+   * return) until the group has expelled it (its session expired) and the second instance runs both tasks;
+   * then it resumes as a zombie: it still tries to commit what it processed, learns, and joins again.
+   */
+  readonly expelOne?: boolean;
+  /**
    * Two instances; the second joins while the first is still applying its first assignment (the first
    * instance's first committedOffsets call, made while it creates its first task, waits until the group is
    * rebalancing).
@@ -156,13 +162,13 @@ function delayedFirstCommittedOffsets(admin: Admin, reached: () => void, gate: P
 }
 
 /** The consumer of `consumer`, calling `afterBatch` after each batch its handler processed. */
-function observed(consumer: GroupConsumer, afterBatch: () => void): GroupConsumer {
+function observed(consumer: GroupConsumer, afterBatch: () => Promise<void> | void): GroupConsumer {
   return {
     connect: () => consumer.connect(),
     run: (onBatch) =>
       consumer.run(async (batch, controls) => {
         await onBatch(batch, controls);
-        afterBatch();
+        await afterBatch();
       }),
     onAssignment: (listener) => consumer.onAssignment(listener),
     onCrash: (listener) => consumer.onCrash(listener),
@@ -189,17 +195,24 @@ async function run(name: string, disruption: Disruption = {}): Promise<RunResult
   const kill = { armed: false, done: false };
   const slowAdmin = { reached: false, open: () => {} };
   const gate = new Promise<void>((resolve) => (slowAdmin.open = resolve));
-  const twoInstances = disruption.killOne === true || disruption.joinDuringFirstAssignment === true;
+  const failover = disruption.killOne === true || disruption.expelOne === true;
+  const twoInstances = failover || disruption.joinDuringFirstAssignment === true;
   const instances: Application[] = [];
   for (let i = 0; i < (twoInstances ? 2 : 1); i++) {
     const memoryClient = cluster.client({ clientId: `${name}-instance-${i}` });
-    const killable = i === 0 && disruption.killOne === true;
+    const killable = i === 0 && failover;
     const slow = i === 0 && disruption.joinDuringFirstAssignment === true;
     const client: KafkaClient = {
       consumer: (options) =>
-        observed(memoryClient.consumer(options), () => {
+        observed(memoryClient.consumer(options), async () => {
           if (!killable || !kill.armed || kill.done) return;
           kill.done = true;
+          if (disruption.expelOne === true) {
+            cluster.group(applicationId).expel(`${memoryClient.clientId}-member-001`);
+            const survivor = instances[1] as Application;
+            await waitUntil(survivor, 'the second instance to run both tasks', () => survivor.status().tasks.filter((t) => t.state === 'running').length === PARTITIONS);
+            return;
+          }
           memoryClient.kill();
           cluster.expireSessions();
         }),
@@ -213,14 +226,14 @@ async function run(name: string, disruption: Disruption = {}): Promise<RunResult
     apps.push(app);
     instances.push(app);
     await app.start();
-    if (disruption.killOne === true) await waitUntil(app, `instance ${i} to be ready`, () => app.status().ready);
+    if (failover) await waitUntil(app, `instance ${i} to be ready`, () => app.status().ready);
     if (slow) await waitUntil(app, 'the first instance to create its first task', () => slowAdmin.reached);
   }
   if (disruption.joinDuringFirstAssignment === true) {
     await waitUntil(instances[1] as Application, 'the group to rebalance', () => cluster.group(applicationId).state === 'rebalancing' || cluster.group(applicationId).generationId >= 2);
     slowAdmin.open();
   }
-  if (disruption.killOne === true) {
+  if (failover) {
     await waitUntil(instances[1] as Application, 'both instances to be ready', () => instances.every((a) => a.status().ready && a.status().tasks.length === 1));
   }
   // The instance that must see the run through.
@@ -246,13 +259,13 @@ async function run(name: string, disruption: Disruption = {}): Promise<RunResult
   kill.armed = true;
   await sendUpTo(parts[1] as number);
   if (fault !== undefined) await waitUntil(app, `the ${fault.kind} fault to hit`, () => fault.remaining === 0);
-  if (disruption.killOne === true) await waitUntil(app, 'the first instance to be killed', () => kill.done);
+  if (failover) await waitUntil(app, 'the first instance to be killed or expelled', () => kill.done);
   await sendUpTo(parts[2] as number);
   await sendUpTo(parts[3] as number);
   const allEnds = ends();
   await waitUntil(app, 'all input to be committed', () => committedThrough(cluster, applicationId, allEnds), committed);
   await producer.disconnect();
-  await app.stop();
+  for (const instance of instances) await instance.stop();
 
   const windows = new Map<string, number[]>();
   for (let p = 0; p < PARTITIONS; p++) {
@@ -327,6 +340,11 @@ describe('Application recovery on the memory cluster (exactly-once)', { timeout:
 
   it('an instance killed mid-stream (its task fails over to the other): the same windows, none twice', async () => {
     const result = await run('killed', { killOne: true });
+    expect(differences(result.windows, await reference())).toEqual(NONE);
+  });
+
+  it('an instance expelled from the group mid-stream (a zombie until it learns): the same windows, none twice', async () => {
+    const result = await run('expelled', { expelOne: true });
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 

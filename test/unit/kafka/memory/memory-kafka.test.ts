@@ -383,3 +383,42 @@ describe('a killed client', () => {
     await survivor.consumer.disconnect();
   });
 });
+
+describe('an expelled member (its session expired during a pause)', () => {
+  it('turns its batch stale, may not commit, and joins again; the others cover its partitions meanwhile', async () => {
+    const a = cluster.client({ clientId: 'a' });
+    const b = cluster.client({ clientId: 'b' });
+    cluster.createTopic({ name: 'in', partitions: 2 });
+    const gate = deferred();
+    let seen: boolean[] = [];
+    let holding = true;
+    const paused = await member(a, ['in'], {
+      onBatch: async (_batch, controls) => {
+        if (!holding) return;
+        seen.push(controls.isRunning());
+        await gate.promise;
+        seen.push(controls.isRunning());
+      },
+    });
+    const other = await member(b, ['in']);
+    await cluster.settle();
+    expect(paused.owned()).toEqual(['in/0']);
+    await produce(a, 'in', 0, 'x');
+    await vi.waitFor(() => expect(seen).toEqual([true]));
+
+    cluster.group('group').expel('a-member-001');
+    // The paused member's handler still runs, so the cluster cannot settle: wait for the other member instead.
+    await vi.waitFor(() => expect(other.received('in', 0)).toEqual(['x']));
+    expect(other.owned()).toEqual(['in/0', 'in/1']);
+    await expect(paused.consumer.commitOffsets([{ topic: 'in', partition: 0, offset: '1' }])).rejects.toThrow(/REBALANCE_IN_PROGRESS/);
+    holding = false;
+    gate.resolve();
+    await cluster.settle();
+    expect(seen).toEqual([true, false]);
+    seen = [];
+    expect(paused.owned()).toEqual(['in/0']);
+    expect(other.owned()).toEqual(['in/1']);
+    expect(cluster.group('group').memberIds).toEqual(['a-member-001', 'b-member-001']);
+    await Promise.all([paused.consumer.disconnect(), other.consumer.disconnect()]);
+  });
+});
