@@ -307,6 +307,8 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     this.positions.clear();
     for (const key of [...this.seeks.keys()]) if (!keys.has(key)) this.seeks.delete(key);
     this.cursor = 0;
+    // A consumer that is stopping (or whose client was killed) never sees the join's answer.
+    if (this.state !== 'running' || this.link.cut) return;
     const assignment: Assignment = { generationId, memberId: this.memberId, partitions: [...partitions] };
     for (const listener of this.assignmentListeners) {
       try {
