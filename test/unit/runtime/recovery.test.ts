@@ -338,6 +338,12 @@ describe('Application recovery on the memory cluster (exactly-once)', { timeout:
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 
+  it('a send that fails for one output partition (retriable): the same windows, none twice', async () => {
+    const result = await run('send-fails', { fault: (cluster, ids) => cluster.faults.failSend({ transactionalId: ids, topic: OUTPUT, partition: 1 }) });
+    expect(result.faultHits).toBe(1);
+    expect(differences(result.windows, await reference())).toEqual(NONE);
+  });
+
   it('an instance killed mid-stream (its task fails over to the other): the same windows, none twice', async () => {
     const result = await run('killed', { killOne: true });
     expect(differences(result.windows, await reference())).toEqual(NONE);
