@@ -1,16 +1,11 @@
 /**
- * The conformance suite of the Kafka seam (src/kafka/types.ts): every adapter runs the same cases against the
- * real broker. Each case uses its own topics, group ids and transactional ids.
+ * The Kafka seam's conformance suite (test/support/kafka-conformance/) for the kafkajs adapter, against the
+ * real broker. The memory adapter runs the same cases in the unit project (test/unit/kafka/memory/).
  */
-import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { inject } from 'vitest';
 import { createKafkajsClient, type KafkaConnection, type KafkaLogger } from '../../../src/kafka/index.ts';
-import { adminCases } from './support/cases-admin.ts';
-import { consumerCases } from './support/cases-consumer.ts';
-import { producerCases } from './support/cases-producer.ts';
-import { readerCases } from './support/cases-reader.ts';
-import { transactionCases } from './support/cases-transactions.ts';
-import type { AdapterUnderTest, SuiteEnv } from './support/suite.ts';
-import { FaultSockets } from './support/fault-sockets.ts';
+import { conformanceSuite } from '../../support/kafka-conformance/suite.ts';
+import { ApiKey, FaultSockets } from './support/fault-sockets.ts';
 
 /** Adapter warnings and errors on the console when SLUICE_TEST_KAFKA_LOGS=1. */
 const logger: KafkaLogger | undefined =
@@ -18,37 +13,24 @@ const logger: KafkaLogger | undefined =
     ? { debug: () => {}, info: () => {}, warn: (o, m) => console.warn(m, o), error: (o, m) => console.error(m, o) }
     : undefined;
 
-const adapters: AdapterUnderTest[] = [
-  {
-    name: 'kafkajs',
-    create: (connection) => createKafkajsClient(connection, logger),
-    createWithFaults: (connection) => {
-      const faults = new FaultSockets();
-      return { client: createKafkajsClient(connection, logger, { socketFactory: faults.factory }), faults };
-    },
-  },
-];
-
 const connection: KafkaConnection = { brokers: inject('kafkaBrokers').split(','), clientId: 'sluice-conformance' };
 
-describe.each(adapters)('Kafka adapter conformance: $name', (adapter) => {
-  const env = {} as SuiteEnv;
-
-  beforeAll(async () => {
-    env.adapter = adapter;
-    env.connection = connection;
-    env.client = adapter.create(connection);
-    env.admin = env.client.admin();
-    await env.admin.connect();
-  });
-
-  afterAll(async () => {
-    await env.admin.disconnect();
-  });
-
-  describe('Admin', () => adminCases(env));
-  describe('GroupConsumer', () => consumerCases(env));
-  describe('TransactionalProducer', () => transactionCases(env));
-  describe('Producer', () => producerCases(env));
-  describe('PartitionReader', () => readerCases(env));
-});
+conformanceSuite(
+  {
+    name: 'kafkajs',
+    create: (brokers) => createKafkajsClient(brokers, logger),
+    createWithFaults: (brokers) => {
+      const sockets = new FaultSockets();
+      return {
+        client: createKafkajsClient(brokers, logger, { socketFactory: sockets.factory }),
+        faults: {
+          failNextEndTxn: (count = 1) => sockets.failNext(ApiKey.EndTxn, count),
+          get endTxnFailures() {
+            return sockets.dropped.get(ApiKey.EndTxn) ?? 0;
+          },
+        },
+      };
+    },
+  },
+  connection,
+);

@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafkajsClient } from '../../../src/kafka/index.ts';
 import { ApiKey, FaultSockets } from './support/fault-sockets.ts';
-import { readRange, record, unique, waitForEnd } from './support/helpers.ts';
+import { readRange, record, unique, waitForEnd } from '../../support/kafka-conformance/helpers.ts';
 
 const brokers = inject('kafkaBrokers').split(',');
 

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { KafkaError } from '../../../src/errors/index.ts';
 import { record, unique, waitFor, waitForEnd } from './helpers.ts';
 import type { SuiteEnv } from './suite.ts';
 
@@ -97,6 +98,10 @@ export function adminCases(env: SuiteEnv): void {
     await producer.disconnect();
     await waitForEnd(admin, topic, 0, 10n);
     await admin.deleteRecordsBefore(topic, [{ partition: 0, offset: '7' }]);
+    expect(await admin.topicOffsets(topic)).toEqual([{ partition: 0, low: '7', high: '10' }]);
+    // Not beyond the high watermark, and never back.
+    await expect(admin.deleteRecordsBefore(topic, [{ partition: 0, offset: '11' }])).rejects.toBeInstanceOf(KafkaError);
+    await admin.deleteRecordsBefore(topic, [{ partition: 0, offset: '3' }]);
     expect(await admin.topicOffsets(topic)).toEqual([{ partition: 0, low: '7', high: '10' }]);
     await admin.deleteTopics([topic]);
   });

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { murmur2Partition } from '../../../../src/kafka/index.ts';
+import { murmur2Partition } from '../../../src/kafka/index.ts';
 import { readCommitted, record, unique, values, waitForEnd } from './helpers.ts';
 import type { SuiteEnv } from './suite.ts';
 

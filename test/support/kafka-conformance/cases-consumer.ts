@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Assignment, BatchControls, ConsumedRecord, GroupConsumer, InputBatch } from '../../../../src/kafka/index.ts';
+import type { Assignment, BatchControls, ConsumedRecord, GroupConsumer, InputBatch } from '../../../src/kafka/index.ts';
 import { record, sleep, unique, values, waitFor } from './helpers.ts';
 import type { SuiteEnv } from './suite.ts';
 
@@ -228,6 +228,33 @@ export function consumerCases(env: SuiteEnv): void {
     expect(running.crashes).toEqual([boom]);
     expect(calls).toBe(1);
     await running.consumer.disconnect();
+    await admin.deleteTopics([topic]);
+  });
+
+  it('starts at the log start when the group offset lies below it (records deleted), reading from the beginning', async () => {
+    const { admin, client } = env;
+    const topic = unique('consumer-reset');
+    const groupId = unique('consumer-reset-group');
+    await admin.createTopics([{ name: topic, partitions: 1 }]);
+    const producer = client.producer();
+    await producer.connect();
+    await producer.send(Array.from({ length: 10 }, (_, i) => record(topic, `r${i}`, { partition: 0 })));
+    await producer.disconnect();
+    const tx = client.transactionalProducer({ transactionalId: unique('consumer-reset-tx'), transactionTimeoutMs: 30_000 });
+    await tx.connect();
+    const t = await tx.begin();
+    await t.sendOffsets(groupId, [{ topic, partition: 0, offset: '2' }]);
+    await t.commit();
+    await tx.disconnect();
+    await waitFor('the committed offset', async () => ((await admin.committedOffsets(groupId, topic)).get(0) === '2' ? true : undefined));
+    await admin.deleteRecordsBefore(topic, [{ partition: 0, offset: '6' }]);
+
+    const running = await startConsumer(env, groupId, [topic]);
+    await waitFor('4 records', () => (running.received(0).length >= 4 ? true : undefined));
+    await sleep(300);
+    await running.consumer.disconnect();
+    expect(values(running.received(0))).toEqual(['r6', 'r7', 'r8', 'r9']);
+    expect(running.crashes).toEqual([]);
     await admin.deleteTopics([topic]);
   });
 }

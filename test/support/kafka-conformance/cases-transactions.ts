@@ -1,8 +1,7 @@
 import { expect, it } from 'vitest';
-import { KafkaError, TaskMigratedError } from '../../../../src/errors/index.ts';
-import { murmur2Partition, type ConsumedRecord } from '../../../../src/kafka/index.ts';
-import { ApiKey } from './fault-sockets.ts';
-import { readCommitted, record, sleep, unique, values, waitFor } from './helpers.ts';
+import { KafkaError, TaskMigratedError } from '../../../src/errors/index.ts';
+import { murmur2Partition, type ConsumedRecord } from '../../../src/kafka/index.ts';
+import { readCommitted, readRange, record, sleep, unique, values, waitFor, waitForEnd } from './helpers.ts';
 import type { SuiteEnv } from './suite.ts';
 
 /** Reads the partition until it holds `count` committed records (a commit's markers land a moment after it returns). */
@@ -95,9 +94,9 @@ export function transactionCases(env: SuiteEnv): void {
 
     const failing = await producer.begin();
     await failing.send([record(topic, 'lost')]);
-    faults.failNext(ApiKey.EndTxn);
+    faults.failNextEndTxn();
     const error: unknown = await failing.commit().then(() => undefined, (e: unknown) => e);
-    expect(faults.dropped.get(ApiKey.EndTxn)).toBe(1);
+    expect(faults.endTxnFailures).toBe(1);
     expect(error).toBeInstanceOf(KafkaError);
     expect(error).not.toBeInstanceOf(TaskMigratedError);
     expect((error as KafkaError).retriable).toBe(true);
@@ -111,7 +110,7 @@ export function transactionCases(env: SuiteEnv): void {
     // A failed commit followed by abort(), as a committer does.
     const failingAgain = await producer.begin();
     await failingAgain.send([record(topic, 'lost-again')]);
-    faults.failNext(ApiKey.EndTxn);
+    faults.failNextEndTxn();
     await expect(failingAgain.commit()).rejects.toBeInstanceOf(KafkaError);
     await failingAgain.abort();
     const last = await producer.begin();
@@ -132,9 +131,9 @@ export function transactionCases(env: SuiteEnv): void {
     await producer.connect();
     const aborting = await producer.begin();
     await aborting.send([record(topic, 'aborted')]);
-    faults.failNext(ApiKey.EndTxn);
+    faults.failNextEndTxn();
     await aborting.abort();
-    expect(faults.dropped.get(ApiKey.EndTxn)).toBe(1);
+    expect(faults.endTxnFailures).toBe(1);
     const next = await producer.begin();
     await next.send([record(topic, 'kept')]);
     await next.commit();
@@ -230,6 +229,47 @@ export function transactionCases(env: SuiteEnv): void {
 
     await Promise.all([zombie.disconnect(), successor.disconnect(), zombie2.disconnect(), successor2.disconnect()]);
     expect(values(await committedRecords(env, topic, 2))).toEqual(['successor-1', 'successor-2']);
+    await admin.deleteTopics([topic]);
+  });
+
+  it('connect() of a newer producer aborts the older one\'s open transaction by itself: the LSO moves past it', async () => {
+    const { admin, client } = env;
+    const topic = unique('tx-init-aborts');
+    const transactionalId = unique('tx-init-aborts');
+    await admin.createTopics([{ name: topic, partitions: 1 }]);
+    const zombie = client.transactionalProducer({ transactionalId, transactionTimeoutMs: 30_000 });
+    await zombie.connect();
+    const open = await zombie.begin();
+    await open.send([record(topic, 'zombie-1'), record(topic, 'zombie-2')]);
+    expect((await admin.topicOffsets(topic))[0]?.high).toBe('0');
+
+    const successor = client.transactionalProducer({ transactionalId, transactionTimeoutMs: 30_000 });
+    await successor.connect();
+    // Two records and the abort marker, without the zombie ending its transaction.
+    expect(await waitForEnd(env.admin, topic, 0, 3n)).toBe('3');
+    expect(await readRange(client, topic, 0, '0', '3')).toEqual([]);
+    await Promise.all([zombie.disconnect(), successor.disconnect()]);
+    await admin.deleteTopics([topic]);
+  });
+
+  it('the coordinator aborts a transaction open longer than its timeout and fences its producer', async () => {
+    const { admin, client } = env;
+    const topic = unique('tx-timeout');
+    await admin.createTopics([{ name: topic, partitions: 1 }]);
+    const slow = client.transactionalProducer({ transactionalId: unique('tx-timeout'), transactionTimeoutMs: 1_000 });
+    await slow.connect();
+    const open = await slow.begin();
+    await open.send([record(topic, 'too-slow')]);
+    // The record and the abort marker (the broker checks for timed-out transactions every 10 s by default).
+    const end = await waitFor('the timed-out transaction to be aborted', async () => {
+      const high = (await admin.topicOffsets(topic))[0]?.high;
+      return high === '2' ? high : undefined;
+    }, 60_000);
+    expect(end).toBe('2');
+    await expect(open.commit()).rejects.toBeInstanceOf(TaskMigratedError);
+    await expect(slow.begin()).rejects.toBeInstanceOf(TaskMigratedError);
+    expect(await readRange(client, topic, 0, '0', '2')).toEqual([]);
+    await slow.disconnect();
     await admin.deleteTopics([topic]);
   });
 }

@@ -1,6 +1,6 @@
 /** Small helpers for the Kafka adapter tests: unique names, polling, reading a whole partition back. */
 import { randomUUID } from 'node:crypto';
-import type { Admin, ConsumedRecord, KafkaClient, OutputRecord } from '../../../../src/kafka/index.ts';
+import type { Admin, ConsumedRecord, KafkaClient, OutputRecord } from '../../../src/kafka/index.ts';
 
 export function unique(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
