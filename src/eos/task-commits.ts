@@ -1,4 +1,4 @@
-import { ProductionError, TaskMigratedError } from '../errors/index.ts';
+import { RecordTooLargeError, TaskMigratedError } from '../errors/index.ts';
 import { takeCommitPayload, type CommitPayload, type PendingSource } from './commit-payload.ts';
 import { handleOversized, type OversizedHandling } from './oversized-records.ts';
 import type { TaskCommitter } from './task-committer.ts';
@@ -104,7 +104,7 @@ export class TaskCommits {
     } catch (error) {
       this.failed = true;
       // A record the broker will never take fails every rebuild the same way: stop with what to change.
-      if (error instanceof ProductionError && !error.retriable) return { kind: 'fatal', error };
+      if (error instanceof RecordTooLargeError) return { kind: 'fatal', error };
       return { kind: 'failed', error, fenced: error instanceof TaskMigratedError };
     }
     const durationMs = performance.now() - started;

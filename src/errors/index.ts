@@ -7,3 +7,4 @@ export { ProductionError } from './production-error.ts';
 export { TaskMigratedError } from './task-migrated-error.ts';
 export { TaskCorruptedError } from './task-corrupted-error.ts';
 export { KafkaError } from './kafka-error.ts';
+export { RecordTooLargeError } from './record-too-large-error.ts';

@@ -2,7 +2,7 @@
  * Wraps kafkajs errors at the adapter boundary: KafkaError (keeping whether a retry may help) or, for a fenced
  * transactional producer, TaskMigratedError. The kafkajs error stays reachable as `cause`.
  */
-import { KafkaError, ProductionError, SluiceError, TaskMigratedError, type ErrorContext } from '../../errors/index.ts';
+import { KafkaError, RecordTooLargeError, SluiceError, TaskMigratedError, type ErrorContext } from '../../errors/index.ts';
 
 /** The fields kafkajs puts on its errors (KafkaJSProtocolError has `type` and `code`). */
 interface KafkajsErrorFields {
@@ -84,9 +84,9 @@ export function toProducerError(error: unknown, what: string, context: ErrorCont
     });
   }
   if (hasErrorType(error, 'MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE')) {
-    return new ProductionError(
+    return new RecordTooLargeError(
       `${what} failed: the broker refused a record as too large (${describeError(error)}); set --max-record-bytes at or below the broker's message.max.bytes so that oversized records are handled by the topology's onError policy`,
-      { cause: error, context, retriable: false },
+      { cause: error, context },
     );
   }
   return toKafkaError(error, what, context);

@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { KafkaError, ProductionError, SluiceError, TaskMigratedError } from '../../../src/errors/index.ts';
+import { KafkaError, RecordTooLargeError, SluiceError, TaskMigratedError } from '../../../src/errors/index.ts';
 import { hasErrorType, isFencedError, isRetriable, toKafkaError, toProducerError } from '../../../src/kafka/kafkajs/errors.ts';
 
 const { KafkaJSProtocolError, KafkaJSNumberOfRetriesExceeded, KafkaJSConnectionError } = kafkajs;
@@ -33,16 +33,18 @@ describe('wrapping kafkajs errors', () => {
 
   it('keeps whether a retry may help', () => {
     expect(toKafkaError(new KafkaJSConnectionError('Connection error: ECONNREFUSED'), 'connecting').retriable).toBe(true);
-    const tooLarge = toKafkaError(protocolError('MESSAGE_TOO_LARGE', 10, false), 'sending 1 records');
+    const tooLarge = toKafkaError(protocolError('MESSAGE_TOO_LARGE', 10, false), 'sending 1 records'); // not a producer call
     expect(tooLarge).toBeInstanceOf(KafkaError);
     expect(tooLarge.retriable).toBe(false);
     expect(tooLarge.code).toBe('SLUICE_KAFKA');
     expect(tooLarge.message).toBe('sending 1 records failed: KafkaJSProtocolError MESSAGE_TOO_LARGE: MESSAGE_TOO_LARGE');
   });
 
-  it('a record the broker refuses as too large is a non-retriable ProductionError saying what to set', () => {
+  it('a record the broker refuses as too large is a non-retriable RecordTooLargeError saying what to set', () => {
     const error = toProducerError(new KafkaJSNumberOfRetriesExceeded(protocolError('MESSAGE_TOO_LARGE', 10, false), { retryCount: 0, retryTime: 1 }), 'sending 3 records');
-    expect(error).toBeInstanceOf(ProductionError);
+    expect(error).toBeInstanceOf(RecordTooLargeError);
+    expect(error).toBeInstanceOf(KafkaError);
+    expect(error.code).toBe('SLUICE_RECORD_TOO_LARGE');
     expect(error.retriable).toBe(false);
     expect(error.message).toMatch(/too large .*--max-record-bytes at or below the broker's message.max.bytes/);
   });
