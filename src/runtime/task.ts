@@ -104,7 +104,7 @@ export class Task {
    * rebalance or seek) and are skipped. Throws RecordFailedError under onError 'fail'.
    */
   processBatch(batch: InputBatch, nowMs: number): number {
-    if (!this.resumed) this.resume(nowMs);
+    if (!this.resumed) this.resumeTime(nowMs);
     const topic = batch.topic;
     const records = batch.records;
     // Offsets rise within a batch: skip the re-delivered head once, then no per-record comparison.
@@ -150,7 +150,7 @@ export class Task {
    * watermark moves) and fires wall-clock timers.
    */
   tick(nowMs: number): void {
-    if (!this.resumed) this.resume(nowMs);
+    if (!this.resumed) this.resumeTime(nowMs);
     this.watermark.advanceIdle(nowMs);
     this.fireWatermark();
     const before = this.output.length;
@@ -159,10 +159,12 @@ export class Task {
   }
 
   /**
-   * Before the first batch or tick (the stores and the checkpoint's watermark are restored by then): operators
-   * derive their time state from the watermark the task resumes from, before any record moves it.
+   * Once, after restore and before any record moves the watermark (called by the first batch or tick if not
+   * before): operators derive their time state (timers) from the watermark the task resumes from, and
+   * wall-clock timers count from `nowMs`.
    */
-  private resume(nowMs: number): void {
+  resumeTime(nowMs: number): void {
+    if (this.resumed) return;
     this.resumed = true;
     this.pipeline.resume(this.watermark.current(), nowMs);
   }

@@ -93,6 +93,7 @@ export class TopologyTestDriver {
           for (const [topic, offset] of Object.entries(positions)) this.offsets.set(`${topic}/${partition}`, BigInt(offset));
         }
         task.lifecycle.transitionTo('running');
+        task.resumeTime(this.wallClockMs);
         this.tasks.set(task.id, { task });
       }
     }
