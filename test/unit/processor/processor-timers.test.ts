@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineTopology, serdes, type StreamProcessor, type StreamProcessorContext } from '../../../src/index.ts';
+import { defineTopology, ProcessingError, serdes, type StreamProcessor, type StreamProcessorContext } from '../../../src/index.ts';
 import { TopologyTestDriver } from '../../../src/testing/index.ts';
 
 const str = serdes.string();
@@ -206,5 +206,36 @@ describe('one-shot event-time timers', () => {
     expect(fired(driver)).toEqual([['k', 100]]);
     driver.input<string, number>('in').pipe('j', 1000);
     expect(fired(driver)).toEqual([['k', 200], ['k', 300], ['j', 1000]]);
+  });
+});
+
+describe('a timer callback that throws', () => {
+  it('stops processing with a ProcessingError naming the processor, not the error policy', () => {
+    const topology = defineTopology({ applicationId: 'throws', onError: 'skip' }, (t) => {
+      t.stream('in', { key: str, value: num, timestamp: (v) => v })
+        .process((): StreamProcessor<string, number, string, number> => {
+          let context: StreamProcessorContext<string, string, number>;
+          return {
+            init: (c) => void (context = c),
+            process: (r) => context.timers.at(r.timestampMs + 10, r.key),
+            onTimer: () => {
+              throw new Error('boom');
+            },
+          };
+        }, { name: 'fragile' })
+        .to('out', { key: str, value: num });
+    });
+    const driver = new TopologyTestDriver(topology);
+    driver.input<string, number>('in').pipe('a', 0);
+    const error = (() => {
+      try {
+        driver.input<string, number>('in').pipe('b', 100);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ProcessingError);
+    expect((error as Error).message).toBe('processor "fragile": an event-time timer threw: boom');
   });
 });
