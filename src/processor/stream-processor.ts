@@ -82,6 +82,7 @@ export interface StreamProcessorContext<K, K2, V2, S extends StoreDefinition = S
  * stores is committed in the same transaction as the input offsets.
  */
 export interface StreamProcessor<K, V, K2, V2, S extends StoreDefinition = StoreDefinition> {
+  /** Once per task, after its stores were restored and before its first record: get stores, schedule timers. */
   init?(context: StreamProcessorContext<K, K2, V2, S>): void;
   process(record: StreamRecord<K, V>): void;
   /** A `timers.at` timer fired (the watermark reached its time). */

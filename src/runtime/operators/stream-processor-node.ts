@@ -83,6 +83,7 @@ export class StreamProcessorNode implements Processor {
   private api!: NodeApi;
   private context!: ProcessorContext;
   private readonly fired = { key: undefined as unknown, timestampMs: 0 };
+  private started = false;
 
   constructor(
     readonly name: string,
@@ -98,7 +99,6 @@ export class StreamProcessorNode implements Processor {
     this.context = context;
     this.keyed = new KeyedTimerQueue(context.getStore<KeyValueStore<readonly [number, unknown], 1>>(this.options.timerStore), this.name);
     this.api = new NodeApi(this, context, new Set(this.options.definitions.map((d) => d.name)));
-    this.user.init?.(this.api);
   }
 
   process(key: unknown, value: unknown, timestampMs: number): void {
@@ -117,10 +117,17 @@ export class StreamProcessorNode implements Processor {
     this.user.process(r);
   }
 
-  /** Stores are restored: reload the one-shot timers and start the periodic ones from the resumed time. */
+  /**
+   * Stores are restored: reload the one-shot timers, start the periodic ones from the resumed time, then the
+   * user's init (after the restore, as in Kafka Streams, so it may read its stores; timers it schedules start
+   * from the resumed watermark).
+   */
   onResume(watermarkMs: number, nowMs: number): void {
     this.keyed.load();
     this.periodic.resume(watermarkMs, nowMs);
+    this.started = true;
+    const init = this.user.init;
+    if (init !== undefined) this.guard('init', () => init.call(this.user, this.api));
   }
 
   onWatermark(watermarkMs: number): void {
@@ -143,8 +150,9 @@ export class StreamProcessorNode implements Processor {
     this.guard('a wall-clock timer', () => this.periodic.advanceWallClock(nowMs));
   }
 
+  /** A task closed before it ever ran never called the user's init: its close is skipped too. */
   close(): void {
-    this.user.close?.();
+    if (this.started) this.user.close?.();
   }
 
   /** A timer callback that throws stops the task with the processor's name (as a punctuator would). */

@@ -119,6 +119,34 @@ describe('stream.process', () => {
     expect(() => driver.store('nope')).toThrow(TopologyError);
   });
 
+  it('runs init after the restore, so a rebuilt processor can read its stores there', () => {
+    const names = stores.keyValue<string, string>('names');
+    const topology = defineTopology({ applicationId: 'init-after-restore' }, (t) => {
+      t.stream('in', { key: str, value: str })
+        .process((): StreamProcessor<string, string, string, number, typeof names> => {
+          let context: StreamProcessorContext<string, string, number, typeof names>;
+          let known = -1;
+          return {
+            init(c) {
+              context = c;
+              known = c.store(names).size();
+            },
+            process(r) {
+              context.store(names).put(r.key, r.value);
+              context.forward({ key: r.key, value: known });
+            },
+          };
+        }, { stores: [names] })
+        .to('out', { key: str, value: serdes.json<number>() });
+    });
+    const first = new TopologyTestDriver(topology);
+    for (const k of ['a', 'b', 'c']) first.input<string, string>('in').pipe(k, k);
+    expect(first.readOutput<string, number>('out').map((r) => r.value)).toEqual([0, 0, 0]);
+    const rebuilt = new TopologyTestDriver(topology, { changelog: first.changelogRecords() });
+    rebuilt.input<string, string>('in').pipe('d', 'd');
+    expect(rebuilt.readOutput<string, number>('out').map((r) => r.value)).toEqual([3]);
+  });
+
   it('refuses a store the processor did not declare, at init', () => {
     const declared = stores.keyValue<string, number>('declared');
     const other = stores.keyValue<string, number>('other');

@@ -59,5 +59,9 @@ describe('topologies/dedup.ts', () => {
     const text = formatDescription(describePlan(plan(dedup)));
     expect(text).toContain('stores dedup-seen-ids (key-value, dedup) -> dedup-events-dedup-seen-ids-changelog');
     expect(text).toContain('dedup-timers (key-value, dedup) -> dedup-events-dedup-timers-changelog');
+    expect(describePlan(plan(dedup)).subtopologies[1]?.storeChangelogs).toEqual([
+      { name: 'dedup-seen-ids', kind: 'key-value', operator: 'dedup', changelogTopic: 'dedup-events-dedup-seen-ids-changelog' },
+      { name: 'dedup-timers', kind: 'key-value', operator: 'dedup', changelogTopic: 'dedup-events-dedup-timers-changelog' },
+    ]);
   });
 });
