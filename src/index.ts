@@ -1,5 +1,14 @@
 export { defineTopology, isTopology, type Topology, type TopologyOptions, type TopologyBuilder, type SourceOptions, type ErrorPolicy } from './dsl/define-topology.ts';
-export { Stream, type KeyValue, type Named, type SinkOptions, type RepartitionOptions } from './dsl/stream.ts';
+export { Stream, type KeyValue, type Named, type SinkOptions, type RepartitionOptions, type ProcessOptions } from './dsl/stream.ts';
+export type {
+  StreamProcessor, StreamProcessorContext, StreamRecord, ForwardRecord, FiredTimer, KeyedTimers, Cancellable, TimeDomain,
+} from './processor/stream-processor.ts';
+export { NO_WATERMARK } from './processor/processor.ts';
+export {
+  stores, type StoreDefinition, type KeyValueStoreDefinition, type WindowStoreDefinition, type StoreSerdes, type StoreOf,
+  type ProcessorKeyValueStore, type ProcessorWindowStore,
+} from './state/store-definitions.ts';
+export type { WindowedEntry } from './state/windowed-entries.ts';
 export { serdes, type Serde, type SerdeContext, type SerdeType } from './serde/index.ts';
 export type { Duration } from './time/duration.ts';
 export * from './errors/index.ts';

@@ -3,6 +3,9 @@ import type { Serde } from '../serde/serde.ts';
 import { json } from '../serde/builtin.ts';
 import type { GraphNode, OperatorSpec, TopologyGraph } from './graph.ts';
 import { GroupedStream, type GroupOptions } from './grouped-stream.ts';
+import { timerStoreName, type ProcessorSpecOptions } from './processor-spec.ts';
+import type { StreamProcessor } from '../processor/stream-processor.ts';
+import type { StoreDefinition } from '../state/store-definitions.ts';
 
 export interface KeyValue<K, V> {
   key: K;
@@ -25,6 +28,12 @@ export interface RepartitionOptions<K, V> extends Named {
   readonly value?: Serde<V>;
   /** Partition count; by default the largest partition count among the upstream source topics. */
   readonly partitions?: number;
+}
+
+/** Options of `stream.process(...)`. */
+export interface ProcessOptions<S extends StoreDefinition> extends Named {
+  /** The stores the processor uses (from `stores.keyValue(...)`, `stores.window(...)`); each is changelogged. */
+  readonly stores?: readonly S[];
 }
 
 /**
@@ -108,6 +117,47 @@ export class Stream<K, V> {
       result[options.otherwise] = this.op('branch', { kind: 'branch', predicate: () => true, earlier: all }, { name: `${prefix}-${options.otherwise}` }, this.keyChanged);
     }
     return result as Record<B, Stream<K, V>> & Record<string, Stream<K, V> | undefined>;
+  }
+
+  /**
+   * Runs a processor of your own: `factory` is called once per task; the processor gets each record, forwards
+   * what it wants (typed K2, V2), keeps state in the stores it declares and schedules timers. The key may change,
+   * so a later grouping repartitions. Besides the declared stores it gets `<name>-timers` for `timers.at`.
+   */
+  process<K2, V2, S extends StoreDefinition = StoreDefinition>(factory: () => StreamProcessor<K, V, K2, V2, S>, options: ProcessOptions<S> = {}): Stream<K2, V2> {
+    if (typeof factory !== 'function') throw new TopologyError('process() needs a factory function returning a processor, e.g. process(() => new Dedup(), { stores: [seen] })');
+    const definitions: StoreDefinition[] = [...(options.stores ?? [])];
+    const names = new Set<string>();
+    for (const d of definitions) {
+      if (d === undefined || (d.kind !== 'key-value' && d.kind !== 'window') || typeof d.create !== 'function') {
+        throw new TopologyError('process() stores must come from stores.keyValue(...) or stores.window(...)');
+      }
+      if (names.has(d.name)) throw new TopologyError(`process() declares store "${d.name}" twice`);
+      names.add(d.name);
+    }
+    const name = this.graph.claimName(options.name, 'process');
+    const timerStore = timerStoreName(name);
+    const specOptions: ProcessorSpecOptions = {
+      factory: factory as unknown as ProcessorSpecOptions['factory'],
+      definitions,
+      timerStore,
+    };
+    const node = this.graph.add({
+      type: 'operator',
+      id: this.graph.nextId(),
+      name,
+      parents: [this.node],
+      children: [],
+      spec: {
+        kind: 'stateful',
+        operator: {
+          type: 'processor',
+          stores: [...definitions.map((d) => ({ name: d.name, kind: d.kind })), { name: timerStore, kind: 'key-value' as const }],
+          options: specOptions as unknown as Readonly<Record<string, unknown>>,
+        },
+      },
+    });
+    return new Stream<K2, V2>(this.graph, node, true);
   }
 
   /** Interleaves this stream with others of the same types. */

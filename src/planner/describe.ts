@@ -1,5 +1,5 @@
 import type { GraphNode } from '../dsl/graph.ts';
-import type { OperatorDescription, TopicDescription, TopicEdge, TopologyDescription } from './description.ts';
+import type { OperatorDescription, StoreDescription, TopicDescription, TopicEdge, TopologyDescription } from './description.ts';
 import { transactionalIdFor } from './names.ts';
 import type { Plan, Subtopology } from './plan.ts';
 import type { ResolvedPartitions } from './partitions.ts';
@@ -39,6 +39,18 @@ function topicEdges(plan: Plan, sub: Subtopology): TopicEdge[] {
   return edges;
 }
 
+/** The stores of a sub-topology's stateful operators (built-in and `process()`), each with its changelog. */
+function storeChangelogs(plan: Plan, sub: Subtopology): StoreDescription[] {
+  const found: StoreDescription[] = [];
+  for (const node of sub.nodes) {
+    if (node.type !== 'operator' || node.spec.kind !== 'stateful') continue;
+    for (const store of node.spec.operator.stores) {
+      found.push({ name: store.name, kind: store.kind, operator: node.name, changelogTopic: plan.changelogTopics.get(store.name) as string });
+    }
+  }
+  return found;
+}
+
 /** The plan as JSON for `sluice describe` and /topology; partition counts when known. */
 export function describePlan(plan: Plan, partitions?: ResolvedPartitions): TopologyDescription {
   const topics: TopicDescription[] = [];
@@ -76,6 +88,7 @@ export function describePlan(plan: Plan, partitions?: ResolvedPartitions): Topol
       partitions: n,
       operators,
       stores: sub.stores.map((s) => s.name),
+      storeChangelogs: storeChangelogs(plan, sub),
       edges: topicEdges(plan, sub),
     };
   });
@@ -92,7 +105,7 @@ export function formatDescription(d: TopologyDescription): string {
     const writes = sub.edges.filter((e) => e.direction === 'write');
     reads.forEach((e, i) => lines.push(`  ${i === 0 ? 'reads ' : '      '} ${e.topic} -> ${e.operator}`));
     for (const op of sub.operators) lines.push(`  ${op.kind.padEnd(18)} ${op.name}${op.children.length > 0 ? ` -> ${op.children.join(', ')}` : ''}`);
-    if (sub.stores.length > 0) lines.push(`  stores ${sub.stores.join(', ')}`);
+    sub.storeChangelogs.forEach((s, i) => lines.push(`  ${i === 0 ? 'stores' : '      '} ${s.name} (${s.kind}, ${s.operator}) -> ${s.changelogTopic}`));
     if (writes.length === 0) lines.push('  writes (nothing)');
     writes.forEach((e, i) => lines.push(`  ${i === 0 ? 'writes' : '      '} ${e.operator} -> ${e.topic}  (${roles.get(e.topic) ?? 'sink'})`));
   }

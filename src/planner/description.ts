@@ -13,6 +13,8 @@ export interface SubtopologyDescription {
   readonly partitions: number | null;
   readonly operators: readonly OperatorDescription[];
   readonly stores: readonly string[];
+  /** Every store of the sub-topology with its kind, the operator owning it and its changelog topic. */
+  readonly storeChangelogs: readonly StoreDescription[];
   /**
    * Which operator reads or writes which topic: each source or repartition topic it reads into its entry
    * operator, and each sink, repartition, late and changelog topic from the operator that writes it. With
@@ -20,6 +22,13 @@ export interface SubtopologyDescription {
    * any operator may send to it.
    */
   readonly edges: readonly TopicEdge[];
+}
+
+export interface StoreDescription {
+  readonly name: string;
+  readonly kind: 'key-value' | 'window' | 'session';
+  readonly operator: string;
+  readonly changelogTopic: string;
 }
 
 export interface OperatorDescription {

@@ -1,3 +1,4 @@
+import type { RecordHeaders } from '../kafka/types.ts';
 import type { StateStore } from '../state/state-store.ts';
 
 /** Coordinates of the input record being processed. */
@@ -6,6 +7,7 @@ export interface RecordMetadata {
   readonly partition: number;
   readonly offset: string;
   readonly timestampMs: number;
+  readonly headers: RecordHeaders;
 }
 
 /** A record that arrived for a window that had already closed. */
@@ -29,7 +31,7 @@ export const NO_WATERMARK = Number.MIN_SAFE_INTEGER;
 export interface ProcessorContext {
   readonly taskId: string;
   readonly partition: number;
-  /** The input record that triggered the current call; undefined inside onWatermark. */
+  /** The input record that triggered the current call; undefined inside onWatermark and onWallClock. */
   readonly record: RecordMetadata | undefined;
   /** The task's current event-time watermark (NO_WATERMARK before the first record). */
   watermarkMs(): number;
@@ -45,7 +47,14 @@ export interface ProcessorContext {
 export interface Processor {
   init(context: ProcessorContext): void;
   process(key: unknown, value: unknown, timestampMs: number): void;
-  /** Called after a batch when the task watermark advanced; windows close here. */
+  /** Called after a batch when the task watermark advanced; windows close and event-time timers fire here. */
   onWatermark?(watermarkMs: number): void;
+  /**
+   * Called once, after the task's stores were restored and before it processes anything, with the watermark
+   * it resumes from (the checkpoint's, or NO_WATERMARK) and the wall clock: operators derive time state here.
+   */
+  onResume?(watermarkMs: number, nowMs: number): void;
+  /** Called on the task's tick with the wall clock; wall-clock timers fire here. */
+  onWallClock?(nowMs: number): void;
   close?(): void;
 }

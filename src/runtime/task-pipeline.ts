@@ -1,6 +1,6 @@
 import type { GraphNode, StatefulOperatorSpec, TimestampExtractor } from '../dsl/graph.ts';
 import { DeserializationError, ProcessingError, ProductionError, SluiceError, TopologyError, type ErrorContext } from '../errors/index.ts';
-import type { ConsumedRecord, OutputRecord } from '../kafka/types.ts';
+import type { ConsumedRecord, OutputRecord, RecordHeaders } from '../kafka/types.ts';
 import type { Plan, Subtopology } from '../planner/plan.ts';
 import type { Serde, SerdeContext } from '../serde/serde.ts';
 import type { StateStore } from '../state/state-store.ts';
@@ -25,7 +25,7 @@ export interface PipelineEnvironment {
   onEmitError(error: ProductionError, key: unknown, value: unknown, timestampMs: number): void;
 }
 
-/** Shared by a pipeline's sinks: whether results are being emitted by a watermark advance. */
+/** Shared by a pipeline's sinks: whether results are being emitted by time (a watermark advance or a timer). */
 interface EmitPhase {
   byWatermark: boolean;
 }
@@ -45,6 +45,7 @@ class CurrentRecord implements RecordMetadata {
   partition = 0;
   offset = '';
   timestampMs = 0;
+  headers: RecordHeaders = {};
 }
 
 class NodeContext implements ProcessorContext {
@@ -125,6 +126,8 @@ export class TaskPipeline {
   private readonly contexts: NodeContext[] = [];
   private readonly current = new CurrentRecord();
   private readonly phase: EmitPhase = { byWatermark: false };
+  /** How many operators have wall-clock timers: a tick of a pipeline without any costs nothing. */
+  private wallClockProcessors = 0;
 
   constructor(plan: Plan, subtopology: Subtopology, private readonly env: PipelineEnvironment) {
     this.current.partition = env.partition;
@@ -166,6 +169,7 @@ export class TaskPipeline {
       });
     }
     for (let i = 0; i < this.processors.length; i++) (this.processors[i] as Processor).init(this.contexts[i] as NodeContext);
+    this.wallClockProcessors = this.processors.filter((p) => p.onWallClock !== undefined).length;
   }
 
   /**
@@ -197,6 +201,7 @@ export class TaskPipeline {
     current.topic = topic;
     current.offset = record.offset;
     current.timestampMs = record.timestampMs;
+    current.headers = record.headers;
     let key: unknown;
     let value: unknown;
     try {
@@ -228,27 +233,42 @@ export class TaskPipeline {
     return timestampMs;
   }
 
-  /** Lets windowed operators close windows up to `watermarkMs`. */
-  advanceWatermark(watermarkMs: number): void {
-    this.phase.byWatermark = true;
-    try {
-      this.closeUpTo(watermarkMs);
-    } finally {
-      this.phase.byWatermark = false;
-    }
+  /**
+   * Once, after the stores were restored and before the first record: lets operators derive their time state
+   * (timers) from the watermark the task resumes from.
+   */
+  resume(watermarkMs: number, nowMs: number): void {
+    for (const p of this.processors) p.onResume?.(watermarkMs, nowMs);
   }
 
-  private closeUpTo(watermarkMs: number): void {
-    for (let i = 0; i < this.processors.length; i++) {
-      const processor = this.processors[i] as Processor;
-      if (processor.onWatermark === undefined) continue;
-      const context = this.contexts[i] as NodeContext;
-      context.inWatermark = true;
-      try {
-        processor.onWatermark(watermarkMs);
-      } finally {
-        context.inWatermark = false;
+  /** Lets windowed operators close windows up to `watermarkMs` and event-time timers fire. */
+  advanceWatermark(watermarkMs: number): void {
+    this.byTime(watermarkMs, false);
+  }
+
+  /** Lets wall-clock timers fire (the task's tick). */
+  advanceWallClock(nowMs: number): void {
+    if (this.wallClockProcessors === 0) return;
+    this.byTime(nowMs, true);
+  }
+
+  private byTime(timeMs: number, wallClock: boolean): void {
+    this.phase.byWatermark = true;
+    try {
+      for (let i = 0; i < this.processors.length; i++) {
+        const processor = this.processors[i] as Processor;
+        const hook = wallClock ? processor.onWallClock : processor.onWatermark;
+        if (hook === undefined) continue;
+        const context = this.contexts[i] as NodeContext;
+        context.inWatermark = true;
+        try {
+          hook.call(processor, timeMs);
+        } finally {
+          context.inWatermark = false;
+        }
       }
+    } finally {
+      this.phase.byWatermark = false;
     }
   }
 

@@ -39,6 +39,8 @@ export class Task {
   private readonly committed = new Map<string, string>();
   private dirty = false;
   private lastWatermarkMs = NO_WATERMARK;
+  /** Whether the operators were told the time the task resumes from (once, before the first batch or tick). */
+  private resumed = false;
   /** Wall-clock time the task's positions last moved (or it started running): for stall detection. */
   progressAtMs: number;
   /** When the last commit started (its work was taken), or the last time there was nothing to commit. */
@@ -102,6 +104,7 @@ export class Task {
    * rebalance or seek) and are skipped. Throws RecordFailedError under onError 'fail'.
    */
   processBatch(batch: InputBatch, nowMs: number): number {
+    if (!this.resumed) this.resumeTime(nowMs);
     const topic = batch.topic;
     const records = batch.records;
     // Offsets rise within a batch: skip the re-delivered head once, then no per-record comparison.
@@ -142,10 +145,28 @@ export class Task {
     return processed;
   }
 
-  /** Lets idle inputs advance time with the wall clock; closes windows when the watermark moves. */
+  /**
+   * Lets idle inputs advance time with the wall clock (closes windows, fires event-time timers when the
+   * watermark moves) and fires wall-clock timers.
+   */
   tick(nowMs: number): void {
+    if (!this.resumed) this.resumeTime(nowMs);
     this.watermark.advanceIdle(nowMs);
     this.fireWatermark();
+    const before = this.output.length;
+    this.pipeline.advanceWallClock(nowMs);
+    if (this.output.length !== before) this.dirty = true;
+  }
+
+  /**
+   * Once, after restore and before any record moves the watermark (called by the first batch or tick if not
+   * before): operators derive their time state (timers) from the watermark the task resumes from, and
+   * wall-clock timers count from `nowMs`.
+   */
+  resumeTime(nowMs: number): void {
+    if (this.resumed) return;
+    this.resumed = true;
+    this.pipeline.resume(this.watermark.current(), nowMs);
   }
 
   private fireWatermark(): void {

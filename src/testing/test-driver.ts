@@ -4,9 +4,13 @@ import type { ConsumedRecord, OutputRecord, RecordHeaders } from '../kafka/types
 import { taskIdFor } from '../planner/names.ts';
 import { plan as planTopology, type Plan } from '../planner/plan.ts';
 import { takeCommitPayload } from '../eos/commit-payload.ts';
+import type { KeyValueStoreDefinition, WindowStoreDefinition } from '../state/store-definitions.ts';
+import { restoreTaskFrom } from './restore-from-changelog.ts';
+import { keyValueView, windowView, type KeyValueStoreView, type WindowStoreView } from './store-views.ts';
 import { buildTask } from '../runtime/task-factory.ts';
 import type { Task } from '../runtime/task.ts';
 import type { Serde } from '../serde/serde.ts';
+import type { StateStore } from '../state/state-store.ts';
 import { partitionForKey } from './murmur2.ts';
 
 /** A record as a test reads it from an output topic. */
@@ -21,8 +25,13 @@ export interface TestRecord<K, V> {
 export interface TestDriverOptions {
   /** Partitions of every topic (sources, repartition, changelog). Default 1. */
   readonly partitions?: number;
-  /** Wall-clock start (ms) for idleness; advance it with `advanceWallClock`. Default 0. */
+  /** Wall-clock start (ms) for idleness and wall-clock timers; advance it with `advanceWallClock`. Default 0. */
   readonly wallClockMs?: number;
+  /**
+   * Changelog records to build the tasks from, as the runtime rebuilds a task (e.g. another driver's
+   * `changelogRecords()`): stores restored, the watermark and input positions taken from the last checkpoint.
+   */
+  readonly changelog?: readonly OutputRecord[];
 }
 
 export interface PipeOptions {
@@ -79,7 +88,12 @@ export class TopologyTestDriver {
       for (let partition = 0; partition < this.partitions; partition++) {
         const task = buildTask({ plan: this.plan, topology, recordLog: { warn: () => {} } }, sub, partition, this.wallClockMs);
         task.lifecycle.transitionTo('restoring');
+        if (options.changelog !== undefined) {
+          const positions = restoreTaskFrom(task, options.changelog, this.plan.changelogTopics);
+          for (const [topic, offset] of Object.entries(positions)) this.offsets.set(`${topic}/${partition}`, BigInt(offset));
+        }
         task.lifecycle.transitionTo('running');
+        task.resumeTime(this.wallClockMs);
         this.tasks.set(task.id, { task });
       }
     }
@@ -130,7 +144,7 @@ export class TopologyTestDriver {
     }
   }
 
-  /** Advances the wall clock: idle inputs may then move the watermark and close windows. */
+  /** Advances the wall clock: wall-clock timers fire; idle inputs may move the watermark and close windows. */
   advanceWallClock(ms: number): void {
     this.wallClockMs += ms;
     for (const { task } of this.tasks.values()) {
@@ -162,6 +176,40 @@ export class TopologyTestDriver {
   /** Raw records of any topic (sinks, changelogs, the dead-letter topic), without consuming them. */
   rawOutput(topic: string): readonly OutputRecord[] {
     return this.topics.get(topic) ?? [];
+  }
+
+  /** Every record written to a changelog topic so far (stores and checkpoints), for `{ changelog }` of a new driver. */
+  changelogRecords(): OutputRecord[] {
+    const topics = new Set(this.plan.changelogTopics.values());
+    return [...this.topics].filter(([topic]) => topics.has(topic)).flatMap(([, records]) => records);
+  }
+
+  /**
+   * A read view of a key-value store across the driver's tasks: a processor's (pass its definition for the
+   * types) or a built-in aggregate's (`<operator name>-store`), reading what the task holds now.
+   */
+  store<K, V>(store: KeyValueStoreDefinition<K, V> | string): KeyValueStoreView<K, V> {
+    const name = typeof store === 'string' ? store : store.name;
+    return keyValueView<K, V>(name, this.storesNamed(name));
+  }
+
+  /** A read view of a window (or session) store: a processor's, or a windowed aggregate's. */
+  windowStore<K, V>(store: WindowStoreDefinition<K, V> | string): WindowStoreView<K, V> {
+    const name = typeof store === 'string' ? store : store.name;
+    return windowView<K, V>(name, this.storesNamed(name));
+  }
+
+  private storesNamed(name: string): StateStore[] {
+    const found: StateStore[] = [];
+    for (const { task } of this.tasks.values()) {
+      const store = task.stores.get(name);
+      if (store !== undefined) found.push(store);
+    }
+    if (found.length === 0) {
+      const known = [...this.plan.changelogTopics.keys()];
+      throw new TopologyError(`the topology has no store "${name}" (it has ${known.length === 0 ? 'none' : known.join(', ')})`);
+    }
+    return found;
   }
 
   /** Current watermark of a task, e.g. `driver.watermark('0_0')`. */

@@ -9,6 +9,8 @@ import type { WindowDefinition } from '../../windows/definitions.ts';
 import { windowedAggregate, windowedAggregateStore } from '../../windows/windowed-aggregate.ts';
 import type { EmitMode } from '../../windows/windowed.ts';
 import type { Processor } from '../../processor/processor.ts';
+import type { ProcessorSpecOptions } from '../../dsl/processor-spec.ts';
+import { StreamProcessorNode } from './stream-processor-node.ts';
 
 /** What the DSL's grouped and windowed aggregations put in StatefulOperatorSpec.options. */
 interface AggregateOptions {
@@ -24,12 +26,21 @@ function optionsOf(spec: StatefulOperatorSpec): AggregateOptions {
   return spec.options as unknown as AggregateOptions;
 }
 
-/** Creates the stores of a sub-topology's stateful operators, one set per task. */
-export function createStores(subtopology: Subtopology): Map<string, StateStore> {
+/**
+ * Creates the stores of a sub-topology's stateful operators, one set per task. `changelogTopicOf` gives each
+ * store's changelog topic (the context of its serdes).
+ */
+export function createStores(subtopology: Subtopology, changelogTopicOf: (store: string) => string): Map<string, StateStore> {
   const stores = new Map<string, StateStore>();
   for (const node of subtopology.nodes) {
     if (node.type !== 'operator' || node.spec.kind !== 'stateful') continue;
     const spec = node.spec.operator;
+    if (spec.type === 'processor') {
+      const processor = spec.options as unknown as ProcessorSpecOptions;
+      for (const definition of processor.definitions) stores.set(definition.name, definition.create(changelogTopicOf(definition.name)));
+      stores.set(processor.timerStore, new InMemoryKeyValueStore({ name: processor.timerStore }));
+      continue;
+    }
     const options = optionsOf(spec);
     if (spec.type === 'table-aggregate') stores.set(options.storeName, new InMemoryKeyValueStore({ name: options.storeName }));
     else if (WINDOWED.has(spec.type) && options.windows !== undefined) stores.set(options.storeName, windowedAggregateStore(options.windows, { name: options.storeName }));
@@ -40,6 +51,7 @@ export function createStores(subtopology: Subtopology): Map<string, StateStore> 
 
 /** Builds the processor of a stateful operator. */
 export function createStatefulProcessor(spec: StatefulOperatorSpec, nodeName: string): Processor {
+  if (spec.type === 'processor') return new StreamProcessorNode(nodeName, spec.options as unknown as ProcessorSpecOptions);
   const options = optionsOf(spec);
   const { initializer, aggregator, merger } = options.aggregation;
   if (spec.type === 'table-aggregate') return new TableAggregateProcessor({ name: nodeName, storeName: options.storeName, initializer, aggregator });

@@ -111,7 +111,7 @@ describe('describePlan edges', () => {
       '  repartition        by-path -> per-minute',
       '  window-aggregate   per-minute -> to-views',
       '  sink               to-views',
-      '  stores per-minute-store',
+      '  stores per-minute-store (window, per-minute) -> pv-per-minute-store-changelog',
       '  writes per-minute -> pv-per-minute-store-changelog  (changelog)',
       '         per-minute -> late-clicks  (late)',
       '         to-views -> views  (sink)',
