@@ -25,7 +25,7 @@ async function kafkaSh(args: string[], timeoutMs = 240_000): Promise<string> {
     return stdout.trim();
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`kafka.sh ${args.join(' ')} failed: ${stderr.trim() || String(error)}`);
+    throw new Error(`kafka.sh ${args.join(' ')} failed: ${stderr.trim() || String(error)}`, { cause: error });
   }
 }
 
