@@ -2,6 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { inject } from 'vitest';
+import { installFetchAbortedFilter } from '../../../src/kafka/kafkajs/fetch-response-patch.ts';
+
+// kafkajs's own read_committed filtering can hand out records of aborted transactions (see
+// src/kafka/kafkajs/read-committed-filter.ts); without sluice's fix, readers here would count aborted output
+// as duplicates. Installed once per process, as sluice's own adapter does.
+installFetchAbortedFilter();
 
 export const brokers = (): string => inject('kafkaBrokers');
 
