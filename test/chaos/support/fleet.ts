@@ -15,12 +15,25 @@ interface Slot {
   process: SluiceProcess;
   httpPort: number | undefined;
   generation: number;
+  /** Set before the fleet itself stops or kills the process. */
+  expectedExit: boolean;
+}
+
+/** An instance that exited without being told to; the fleet restarts it, as a supervisor would. */
+export interface Crash {
+  readonly slot: number;
+  readonly exit: number | string;
+  readonly logFile: string;
+  /** The last error line of its log. */
+  readonly lastError: string;
 }
 
 export class Fleet {
   private readonly slots = new Map<number, Slot>();
   private nextSlot = 0;
   readonly logFiles: string[] = [];
+  readonly crashes: Crash[] = [];
+  private stopping = false;
   kills = 0;
   joins = 0;
   leaves = 0;
@@ -57,13 +70,22 @@ export class Fleet {
       ...(httpPort !== undefined ? { httpPort } : {}),
     });
     this.logFiles.push(process.logFile);
-    this.slots.set(slot, { process, httpPort, generation });
+    const entry: Slot = { process, httpPort, generation, expectedExit: false };
+    this.slots.set(slot, entry);
+    void process.exited.then(async (exit) => {
+      if (entry.expectedExit || this.stopping || this.slots.get(slot) !== entry) return;
+      const lines = process.output().split('\n').filter((l) => l.includes('"level":"error"') || l.includes('"level":"fatal"') || l.includes('"level":50') || l.includes('"level":60'));
+      this.crashes.push({ slot, exit, logFile: process.logFile, lastError: (lines[lines.length - 1] ?? '').slice(0, 400) });
+      await new Promise((r) => setTimeout(r, 1000));
+      if (!this.stopping && this.slots.get(slot) === entry) await this.launch(slot, generation + 1);
+    });
   }
 
   /** SIGKILLs the instance in `slot` and starts a fresh one in its place. */
   async killAndRestart(slot: number): Promise<void> {
     const s = this.slots.get(slot);
     if (s === undefined) throw new Error(`no instance in slot ${slot}`);
+    s.expectedExit = true;
     s.process.kill('SIGKILL');
     await s.process.exited;
     this.kills++;
@@ -74,6 +96,7 @@ export class Fleet {
   async remove(slot: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number | string> {
     const s = this.slots.get(slot);
     if (s === undefined) throw new Error(`no instance in slot ${slot}`);
+    s.expectedExit = true;
     this.slots.delete(slot);
     s.process.kill(signal);
     const timer = setTimeout(() => s.process.kill('SIGKILL'), 60_000);
@@ -82,12 +105,8 @@ export class Fleet {
     return code;
   }
 
-  /** Whether any instance exited on its own (a crash the scenario did not cause). */
-  exitedOnTheirOwn(): string[] {
-    return [...this.slots.entries()].filter(([, s]) => s.process.child.exitCode !== null).map(([slot, s]) => `slot ${slot} exited with ${String(s.process.child.exitCode)} (${s.process.logFile})`);
-  }
-
   async stopAll(): Promise<void> {
+    this.stopping = true;
     await Promise.all(this.running().map((slot) => this.remove(slot)));
   }
 }

@@ -33,18 +33,18 @@ export function resultsMarkdown(results: readonly ScenarioResult[], info: RunInf
   lines.push(info.command);
   lines.push('```');
   lines.push('');
-  lines.push('| scenario | topology | guarantee | faults | records in | expected | seen | missing | duplicated | wrong | late expected/seen | longest output pause | result |');
-  lines.push('|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('| scenario | topology | guarantee | faults | records in | expected | seen | missing | duplicated | wrong | late expected/seen | crashes | longest output pause | result |');
+  lines.push('|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of results) {
     const f = r.figures;
     const late = f.lateExpected === undefined ? 'n/a' : `${f.lateExpected}/${String(f.lateSeen)}`;
     const unit = r.spec.topology === 'windowed' ? 'windows' : 'records';
     lines.push(
-      `| ${r.spec.name} | ${r.spec.topology} | ${r.spec.guarantee} | ${faultsOf(r)} | ${f.recordsIn} | ${f.expected} ${unit} | ${f.seen} | ${f.missing} | ${f.duplicated} | ${f.wrong} | ${late} | ${(r.longestPauseMs / 1000).toFixed(1)} s | ${r.failures.length === 0 ? 'pass' : '**FAIL**'} |`,
+      `| ${r.spec.name} | ${r.spec.topology} | ${r.spec.guarantee} | ${faultsOf(r)} | ${f.recordsIn} | ${f.expected} ${unit} | ${f.seen} | ${f.missing} | ${f.duplicated} | ${f.wrong} | ${late} | ${r.crashes} | ${(r.longestPauseMs / 1000).toFixed(1)} s | ${r.failures.length === 0 ? 'pass' : '**FAIL**'} |`,
     );
   }
   lines.push('');
-  lines.push('Missing: expected and never committed. Duplicated: committed more than once (allowed under at-least-once). Wrong: first committed result differs from the input (windowed: count/sum; re-key: a user\'s running count not 1..N). Longest output pause: the longest wall-clock gap between two committed output batches, as seen by a read_committed reader.');
+  lines.push('Missing: expected and never committed. Duplicated: committed more than once (allowed under at-least-once). Wrong: first committed result differs from the input (windowed: count/sum; re-key: a user\'s running count not 1..N). Crashes: instances that exited without being told to (the harness restarts them, as a supervisor would). Longest output pause: the longest wall-clock gap between two committed output batches, as seen by a read_committed reader.');
   for (const r of results) {
     lines.push('');
     lines.push(`## ${r.spec.name}: ${r.failures.length === 0 ? 'pass' : 'FAIL'}`);

@@ -60,6 +60,8 @@ export interface ScenarioResult {
   readonly figures: Figures;
   readonly faults: AppliedFault[];
   readonly longestPauseMs: number;
+  /** Instances that exited on their own (restarted by the harness). */
+  readonly crashes: number;
   readonly durationMs: number;
   readonly notes: string[];
   /** Empty when the scenario holds its guarantee. */
@@ -77,6 +79,26 @@ async function waitUntil(predicate: () => Promise<boolean>, timeoutMs: number, e
     await sleep(everyMs);
   }
   return false;
+}
+
+/**
+ * Waits until the group has committed `target` input records; gives up when the committed count has not
+ * moved for `stallMs` (an engine that stopped making progress is a finding, not a reason to wait forever).
+ */
+async function waitForCommitted(committed: () => Promise<number | undefined>, target: number, stallMs: number): Promise<boolean> {
+  let last = -1;
+  let lastMovedAt = Date.now();
+  for (;;) {
+    const now = (await committed()) ?? last;
+    if (now >= target) return true;
+    if (now !== last) {
+      last = now;
+      lastMovedAt = Date.now();
+    } else if (Date.now() - lastMovedAt >= stallMs) {
+      return false;
+    }
+    await sleep(250);
+  }
 }
 
 export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Promise<ScenarioResult> {
@@ -142,10 +164,10 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
     for (let i = 0; i < spec.faults.length && !stuck; i++) {
       const kind = spec.faults[i] as FaultKind;
       const target = Math.floor(records.length * ((i + 0.5 + (random() - 0.5) * 0.6) / spec.faults.length) * 0.9);
-      const reached = await waitUntil(async () => ((await committed()) ?? 0) >= target, 240_000);
+      const reached = await waitForCommitted(committed, target, 90_000);
       if (!reached) {
         stuck = true;
-        notes.push(`progress stuck below ${target} committed records before fault ${i + 1} (${kind}); ${String(await committed())} committed`);
+        notes.push(`committed input stopped moving for 90 s at ${String(await committed())}, below ${target}, before fault ${i + 1} (${kind})`);
         break;
       }
       const at = await committed();
@@ -158,7 +180,7 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
   await feeding;
   if (feedError !== undefined) notes.push(`feeding the input failed after ${feeder.sent} records: ${String(feedError)}`);
   // Everything processed (the group committed every input offset), then the output quiet.
-  const processedAll = await waitUntil(async () => ((await committed()) ?? 0) >= records.length, stuck ? 30_000 : 300_000, 500);
+  const processedAll = stuck ? false : await waitForCommitted(committed, records.length, 60_000);
   if (!processedAll) notes.push(`the group had committed ${String(await committed())} of ${records.length} input records when the run gave up waiting`);
   const expectedOutput = windowed?.windows.size ?? records.length;
   await waitUntil(async () => {
@@ -166,14 +188,14 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
     return (watcher.records.length >= expectedOutput && quietMs >= 3000) || quietMs >= 15_000;
   }, 120_000, 250);
   if (lateWatcher !== undefined) await lateWatcher.settle(windowed?.late.size ?? 0, { timeoutMs: 15_000, quietMs: 2000 });
-  const crashed = fleet.exitedOnTheirOwn();
-  if (crashed.length > 0) notes.push(`instances that exited on their own: ${crashed.join('; ')}`);
   await fleet.stopAll();
+  for (const c of fleet.crashes) notes.push(`instance ${c.slot} exited on its own (${String(c.exit)}), restarted; ${c.logFile}: ${c.lastError}`);
   await watcher.stop();
   await lateWatcher?.stop();
 
   const figures = windowed !== undefined ? verifyWindows(windowed, watcher.records, lateWatcher?.records ?? []) : verifyRekey(rekey as NonNullable<typeof rekey>, watcher.records, spec.partitions);
   judge(spec, figures, failures);
+  if (fleet.crashes.length > 0) failures.push(`${fleet.crashes.length} instance crash(es) (restarted by the harness)`);
   if (notes.some((n) => n.startsWith('not ready never'))) failures.push('no instance reported not-ready while the broker was down');
   if (notes.some((n) => n.startsWith('never ready again'))) failures.push('instances did not report ready again after the broker returned');
   const result: ScenarioResult = {
@@ -181,6 +203,7 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
     figures,
     faults: applied,
     longestPauseMs: watcher.longestPauseMs(),
+    crashes: fleet.crashes.length,
     durationMs: Date.now() - started,
     notes,
     failures,
