@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../integration/setup/local-broker.ts';
 import { ChaosBroker } from './support/chaos-broker.ts';
-import { PROXY_FAULTS, runScenario, type FaultKind, type ScenarioResult, type ScenarioSpec } from './support/scenario.ts';
+import { AT_LEAST_ONCE_FAULTS, PROXY_FAULTS, runScenario, type FaultKind, type ScenarioResult, type ScenarioSpec } from './support/scenario.ts';
 import { resultsMarkdown } from './support/results-table.ts';
 
 const OPTIONS = {
@@ -61,7 +61,7 @@ const out = setting('out', join(import.meta.dirname, 'results.md'));
 
 const cycle = (kinds: readonly FaultKind[], n: number): FaultKind[] => Array.from({ length: n }, (_, i) => kinds[i % kinds.length] as FaultKind);
 const base = { seed, events, keys, partitions, instances: 1, guarantee: 'exactly_once' as const, faults: [] as FaultKind[] };
-const mixed = cycle(['kill', 'broker-restart', 'drop-endtxn-reply', 'cut-at-produce', 'drop-txnoffsetcommit-reply', 'cut-all'], alosFaults);
+const mixed = cycle(AT_LEAST_ONCE_FAULTS, alosFaults);
 const specs: Record<(typeof ALL_SCENARIOS)[number], ScenarioSpec> = {
   kills: { ...base, name: 'kills', topology: 'windowed', instances: 2, faults: cycle(['kill'], kills) },
   'kills-rekey': { ...base, name: 'kills-rekey', topology: 'rekey', instances: 2, faults: cycle(['kill'], Math.ceil(kills / 4)) },
@@ -82,13 +82,15 @@ const results: ScenarioResult[] = [];
 const command =
   `npm run chaos -- --seed ${seed} --events ${events} --keys ${keys} --partitions ${partitions} --kills ${kills} --broker-restarts ${brokerRestarts} ` +
   `--proxy-faults ${proxyFaults} --rebalance-seconds ${rebalanceSeconds} --alos-faults ${alosFaults} --scenarios ${chosen.join(',')}`;
-const commit = (() => {
+const git = (...args: string[]): string => {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    return execFileSync('git', args, { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') }).trim();
   } catch {
     return 'unknown';
   }
-})();
+};
+// The engine is what src/ holds: name the last commit that changed it, and the checkout the suite ran from.
+const commit = `${git('log', '-1', '--format=%h', '--', 'src')} (checkout ${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') === '' ? '' : ', src/ modified'})`;
 const write = () =>
   writeFileSync(out, resultsMarkdown(results, { command, seed, commit, startedAt, durationMs: Date.now() - startedAt.getTime(), kafkaVersion }));
 try {

@@ -166,3 +166,17 @@ export class OutputWatcher {
     await this.consumer.disconnect().catch(() => undefined);
   }
 }
+
+/**
+ * Reads a whole topic read_committed with a fresh reader, until nothing new came for `quietMs`: the results
+ * are judged on this read, so a watcher that lost its place during a broker outage cannot fake a loss.
+ */
+export async function readAll(brokers: string, topic: string, options: { quietMs?: number; timeoutMs?: number } = {}): Promise<SeenRecord[]> {
+  const quietMs = options.quietMs ?? 5000;
+  const watcher = await OutputWatcher.start(brokers, topic);
+  const started = Date.now();
+  const deadline = started + (options.timeoutMs ?? 180_000);
+  while (Date.now() < deadline && Date.now() - (watcher.lastAt ?? started) < quietMs) await new Promise((r) => setTimeout(r, 200));
+  await watcher.stop();
+  return watcher.records;
+}

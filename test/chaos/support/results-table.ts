@@ -25,7 +25,7 @@ export function resultsMarkdown(results: readonly ScenarioResult[], info: RunInf
   const lines: string[] = [];
   lines.push('# Chaos run');
   lines.push('');
-  lines.push(`${info.startedAt.toISOString()}, engine at commit \`${info.commit}\`, Apache Kafka ${info.kafkaVersion}, ${Math.round(info.durationMs / 1000)} s.`);
+  lines.push(`${info.startedAt.toISOString()}, engine (src/) at ${info.commit}, Apache Kafka ${info.kafkaVersion}, ${Math.round(info.durationMs / 1000)} s.`);
   lines.push('');
   lines.push('Reproduce (same seed, same inputs and fault points; timing still varies):');
   lines.push('');

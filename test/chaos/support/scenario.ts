@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ApiKey } from '../../support/fault-proxy/kafka-frames.ts';
 import type { Fault } from '../../support/fault-proxy/fault-proxy.ts';
 import type { ChaosBroker } from './chaos-broker.ts';
-import { committedTotal, createTopics, Feeder, OutputWatcher, uniqueName } from './direct-kafka.ts';
+import { committedTotal, createTopics, Feeder, OutputWatcher, readAll, uniqueName } from './direct-kafka.ts';
 import { Fleet, readiness } from './fleet.ts';
 import { rekeyInput, rng, windowedInput, type InputRecord } from './seeded-input.ts';
 import { describePartitions, verifyRekey, verifyWindows, type Figures } from './verify.ts';
@@ -21,12 +21,19 @@ export type FaultKind =
   | 'drop-endtxn-reply'
   | 'drop-txnoffsetcommit-reply'
   | 'drop-addoffsets-reply'
+  | 'drop-offsetcommit-reply'
   | 'cut-at-produce'
   | 'cut-at-addpartitions'
   | 'cut-all';
 
-/** The proxy faults, in the order a scenario cycles through them. */
+/**
+ * The proxy faults of exactly-once, in the order a scenario cycles through them. At-least-once sends no
+ * transactional requests: its faults are AT_LEAST_ONCE_FAULTS (a lost OffsetCommit reply instead).
+ */
 export const PROXY_FAULTS: readonly FaultKind[] = ['drop-endtxn-reply', 'drop-txnoffsetcommit-reply', 'cut-at-produce', 'drop-addoffsets-reply', 'cut-at-addpartitions', 'cut-all'];
+
+/** The same kinds of fault for at-least-once: kills, a broker restart, a lost commit reply, cuts. */
+export const AT_LEAST_ONCE_FAULTS: readonly FaultKind[] = ['kill', 'broker-restart', 'drop-offsetcommit-reply', 'cut-at-produce', 'cut-all'];
 
 export interface ScenarioSpec {
   readonly name: string;
@@ -193,7 +200,11 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
   await watcher.stop();
   await lateWatcher?.stop();
 
-  const figures = windowed !== undefined ? verifyWindows(windowed, watcher.records, lateWatcher?.records ?? []) : verifyRekey(rekey as NonNullable<typeof rekey>, watcher.records, spec.partitions);
+  // Judge a fresh read of each topic; the watcher only timed the batches.
+  const outputRecords = await readAll(direct, output);
+  const lateRecords = windowed !== undefined ? await readAll(direct, late) : [];
+  if (outputRecords.length !== watcher.records.length) notes.push(`the watcher saw ${watcher.records.length} output records, a fresh read ${outputRecords.length}`);
+  const figures = windowed !== undefined ? verifyWindows(windowed, outputRecords, lateRecords) : verifyRekey(rekey as NonNullable<typeof rekey>, outputRecords, spec.partitions);
   judge(spec, figures, failures);
   if (fleet.crashes.length > 0) failures.push(`${fleet.crashes.length} instance crash(es) (restarted by the harness)`);
   if (notes.some((n) => n.startsWith('not ready never'))) failures.push('no instance reported not-ready while the broker was down');
@@ -278,6 +289,8 @@ async function applyFault(kind: FaultKind, broker: ChaosBroker, fleet: Fleet, fe
       return armed(need(proxy).dropResponses(ApiKey.TxnOffsetCommit));
     case 'drop-addoffsets-reply':
       return armed(need(proxy).dropResponses(ApiKey.AddOffsetsToTxn));
+    case 'drop-offsetcommit-reply':
+      return armed(need(proxy).dropResponses(ApiKey.OffsetCommit));
     case 'cut-at-produce':
       return armed(need(proxy).cutAfter(ApiKey.Produce, { count: 1 + Math.floor(random() * 5) }));
     case 'cut-at-addpartitions':

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChaosBroker } from '../../chaos/support/chaos-broker.ts';
-import { PROXY_FAULTS, runScenario, summary, type FaultKind, type ScenarioResult, type ScenarioSpec } from '../../chaos/support/scenario.ts';
+import { AT_LEAST_ONCE_FAULTS, PROXY_FAULTS, runScenario, summary, type FaultKind, type ScenarioResult, type ScenarioSpec } from '../../chaos/support/scenario.ts';
 import { freePort } from '../setup/local-broker.ts';
 
 const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1e9));
@@ -58,7 +58,7 @@ describe('chaos, short form', () => {
   });
 
   it('at-least-once under the same faults: nothing missing (duplicates allowed and counted)', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
-    const faults: FaultKind[] = ['kill', 'broker-restart', 'drop-endtxn-reply', 'cut-at-produce', 'drop-txnoffsetcommit-reply'];
+    const faults = [...AT_LEAST_ONCE_FAULTS];
     const result = await runScenario(broker, spec('short-alos', faults, { guarantee: 'at_least_once', instances: 2 }));
     const f = result.figures;
     console.log(`[chaos short-alos] ${f.duplicated} windows emitted more than once, ${f.outputRecords - f.seen} extra results (allowed)`);
