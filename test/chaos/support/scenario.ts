@@ -271,10 +271,16 @@ async function applyFault(kind: FaultKind, broker: ChaosBroker, fleet: Fleet, fe
       await broker.stopKeepingData();
       const downAt = Date.now();
       const notReady = new Set<number>();
+      const answers = { ready: 0, notReady: 0, none: 0 };
       while (Date.now() - downAt < downMs || (notReady.size < ports.length && Date.now() - downAt < downMs + 60_000)) {
-        for (const port of ports) if ((await readiness(port)) === false) notReady.add(port);
+        for (const port of ports) {
+          const r = await readiness(port);
+          if (r === false) notReady.add(port);
+          answers[r === true ? 'ready' : r === false ? 'notReady' : 'none']++;
+        }
         await sleep(500);
       }
+      notes.push(`/readyz while the broker was down: ${answers.ready} ready, ${answers.notReady} not ready, ${answers.none} no answer`);
       const downFor = Date.now() - downAt;
       await broker.resume();
       feeder.resume();
