@@ -6,7 +6,7 @@
  *   npm run chaos                                   full run: 100 kills over 2 instances, 10 broker restarts,
  *                                                   50 proxy faults, 2 minutes of rebalances, at-least-once
  *   npm run chaos -- --events 50000 --kills 10 --broker-restarts 3 --proxy-faults 10 --rebalance-seconds 40
- *   npm run chaos -- --scenarios kills,proxy --seed 12345
+ *   npm run chaos -- --scenarios kills,proxy --seed 12345 --rate 4000   (input records/s fed during faults)
  *
  * Every flag also reads from the environment: --kills ↔ CHAOS_KILLS, --events ↔ CHAOS_EVENTS, and so on.
  */
@@ -30,12 +30,13 @@ const OPTIONS = {
   'proxy-faults': { type: 'string' },
   'rebalance-seconds': { type: 'string' },
   'alos-faults': { type: 'string' },
+  rate: { type: 'string' },
   scenarios: { type: 'string' },
   port: { type: 'string' },
   out: { type: 'string' },
 } as const;
 
-const ALL_SCENARIOS = ['kills', 'kills-rekey', 'broker-restarts', 'broker-restarts-rekey', 'broker-outage', 'proxy', 'proxy-rekey', 'rebalance', 'alos', 'alos-rekey'] as const;
+const ALL_SCENARIOS = ['kills', 'kills-rekey', 'broker-restarts', 'broker-restarts-fed', 'broker-restarts-rekey', 'broker-outage', 'proxy', 'proxy-rekey', 'rebalance', 'alos', 'alos-rekey'] as const;
 
 const { values } = parseArgs({ options: OPTIONS, allowPositionals: false });
 const setting = (name: keyof typeof OPTIONS, fallback: string): string => values[name] ?? process.env[`CHAOS_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback;
@@ -55,18 +56,21 @@ const brokerRestarts = int('broker-restarts', 10);
 const proxyFaults = int('proxy-faults', 50);
 const rebalanceSeconds = int('rebalance-seconds', 120);
 const alosFaults = int('alos-faults', 12);
+const rate = int('rate', 2000);
 const chosen = setting('scenarios', ALL_SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
 for (const s of chosen) if (!(ALL_SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario "${s}" (expected some of ${ALL_SCENARIOS.join(', ')})`);
 const out = setting('out', join(import.meta.dirname, 'results.md'));
 
 const cycle = (kinds: readonly FaultKind[], n: number): FaultKind[] => Array.from({ length: n }, (_, i) => kinds[i % kinds.length] as FaultKind);
-const base = { seed, events, keys, partitions, instances: 1, guarantee: 'exactly_once' as const, faults: [] as FaultKind[] };
+const base = { seed, events, keys, partitions, instances: 1, guarantee: 'exactly_once' as const, faults: [] as FaultKind[], ratePerSec: rate };
 const mixed = cycle(AT_LEAST_ONCE_FAULTS, alosFaults);
 const specs: Record<(typeof ALL_SCENARIOS)[number], ScenarioSpec> = {
   kills: { ...base, name: 'kills', topology: 'windowed', instances: 2, faults: cycle(['kill'], kills) },
   'kills-rekey': { ...base, name: 'kills-rekey', topology: 'rekey', instances: 2, faults: cycle(['kill'], Math.ceil(kills / 4)) },
-  'broker-restarts': { ...base, name: 'broker-restarts', topology: 'windowed', faults: cycle(['broker-restart'], brokerRestarts) },
-  'broker-restarts-rekey': { ...base, name: 'broker-restarts-rekey', topology: 'rekey', faults: cycle(['broker-restart'], Math.ceil(brokerRestarts / 2)) },
+  // Broker restarts under a backlog (the whole input produced up front), and under a steady feed.
+  'broker-restarts': { ...base, name: 'broker-restarts', topology: 'windowed', ratePerSec: 'backlog', faults: cycle(['broker-restart'], brokerRestarts) },
+  'broker-restarts-fed': { ...base, name: 'broker-restarts-fed', topology: 'windowed', faults: cycle(['broker-restart'], Math.ceil(brokerRestarts / 2)) },
+  'broker-restarts-rekey': { ...base, name: 'broker-restarts-rekey', topology: 'rekey', ratePerSec: 'backlog', faults: cycle(['broker-restart'], Math.ceil(brokerRestarts / 2)) },
   'broker-outage': { ...base, name: 'broker-outage', topology: 'windowed', instances: 2, faults: ['broker-outage'] },
   proxy: { ...base, name: 'proxy', topology: 'windowed', faults: cycle(PROXY_FAULTS, proxyFaults) },
   'proxy-rekey': { ...base, name: 'proxy-rekey', topology: 'rekey', faults: cycle(PROXY_FAULTS, Math.ceil(proxyFaults / 2)) },
@@ -81,7 +85,7 @@ const kafkaVersion = /Kafka version: (\S+)/.exec(await readFile(broker.logFile, 
 const results: ScenarioResult[] = [];
 const command =
   `npm run chaos -- --seed ${seed} --events ${events} --keys ${keys} --partitions ${partitions} --kills ${kills} --broker-restarts ${brokerRestarts} ` +
-  `--proxy-faults ${proxyFaults} --rebalance-seconds ${rebalanceSeconds} --alos-faults ${alosFaults} --scenarios ${chosen.join(',')}`;
+  `--proxy-faults ${proxyFaults} --rebalance-seconds ${rebalanceSeconds} --alos-faults ${alosFaults} --rate ${rate} --scenarios ${chosen.join(',')}`;
 const git = (...args: string[]): string => {
   try {
     return execFileSync('git', args, { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') }).trim();

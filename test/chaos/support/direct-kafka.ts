@@ -117,7 +117,15 @@ export class OutputWatcher {
   private constructor(private readonly consumer: Consumer) {}
 
   static async start(brokers: string, topic: string): Promise<OutputWatcher> {
-    const consumer = directKafka(brokers).consumer({ groupId: uniqueName('chaos-reader'), maxWaitTimeInMs: 200, sessionTimeout: 60_000, heartbeatInterval: 3000 });
+    // A broker restart can crash a kafkajs consumer with a non-retriable error: always restart (the re-read
+    // from the beginning is de-duplicated by offset).
+    const client = new Kafka({
+      clientId: `chaos-reader-${randomUUID().slice(0, 6)}`,
+      brokers: brokers.split(','),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 10, restartOnFailure: async () => true },
+    });
+    const consumer = client.consumer({ groupId: uniqueName('chaos-reader'), maxWaitTimeInMs: 200, sessionTimeout: 60_000, heartbeatInterval: 3000 });
     const watcher = new OutputWatcher(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });

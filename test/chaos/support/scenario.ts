@@ -49,8 +49,12 @@ export interface ScenarioSpec {
   /** Rebalances instead: instances join and leave every `everyMs` for `durationMs` while input is fed at a rate. */
   readonly rebalance?: { readonly durationMs: number; readonly everyMs: number; readonly maxInstances: number };
   readonly sessionTimeoutMs?: number;
-  /** Input is fed at this rate while the faults happen (default 2,000 records/s), so faults hit work in flight. */
-  readonly ratePerSec?: number;
+  /**
+   * Input is fed at this rate while the faults happen (default 2,000 records/s), so faults hit work in flight;
+   * 'backlog': all of it as fast as the broker takes it, so sluice always has a backlog of large fetches
+   * (faults land in the middle of full batches, as in a replay of a big topic).
+   */
+  readonly ratePerSec?: number | 'backlog';
   /** How long the broker stays down in a 'broker-outage' (default: twice the session timeout + 5 s). */
   readonly outageMs?: number;
 }
@@ -140,13 +144,14 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
   const committed = () => committedTotal(direct, applicationId, input);
 
   for (let i = 0; i < spec.instances; i++) await fleet.add();
-  const ratePerSec = spec.rebalance !== undefined ? records.length / (spec.rebalance.durationMs / 1000) : (spec.ratePerSec ?? 2000);
-  const feeder = new Feeder(direct, input, records, { batchSize: Math.max(100, Math.min(2000, Math.round(ratePerSec / 10))), ratePerSec });
+  const backlog = spec.rebalance === undefined && spec.ratePerSec === 'backlog';
+  const ratePerSec = spec.rebalance !== undefined ? records.length / (spec.rebalance.durationMs / 1000) : spec.ratePerSec === 'backlog' ? undefined : (spec.ratePerSec ?? 2000);
+  const feeder = new Feeder(direct, input, records, ratePerSec === undefined ? { batchSize: 5000 } : { batchSize: Math.max(100, Math.min(2000, Math.round(ratePerSec / 10))), ratePerSec });
   let feedError: unknown;
   const feeding = feeder.done.catch((error: unknown) => {
     feedError = error;
   });
-  log(spec, `seed ${spec.seed}: ${records.length} records fed to ${input} at ${Math.round(ratePerSec)}/s; ${spec.instances} instance(s), ${spec.guarantee}; application ${applicationId}`);
+  log(spec, `seed ${spec.seed}: ${records.length} records fed to ${input} ${ratePerSec === undefined ? 'all at once (backlog)' : `at ${Math.round(ratePerSec)}/s`}; ${spec.instances} instance(s), ${spec.guarantee}; application ${applicationId}`);
 
   let stuck = false;
   if (spec.rebalance !== undefined) {
@@ -170,7 +175,9 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
   } else {
     for (let i = 0; i < spec.faults.length && !stuck; i++) {
       const kind = spec.faults[i] as FaultKind;
-      const target = Math.floor(records.length * ((i + 0.5 + (random() - 0.5) * 0.6) / spec.faults.length) * 0.9);
+      // Evenly spread over the input (a backlog is worked off quickly: its faults go into the first 70 %).
+      const span = backlog ? 0.7 : 0.9;
+      const target = Math.floor(records.length * ((i + 0.5 + (random() - 0.5) * 0.6) / spec.faults.length) * span);
       const reached = await waitForCommitted(committed, target, 90_000);
       if (!reached) {
         stuck = true;

@@ -46,7 +46,8 @@ describe('chaos, short form', () => {
   });
 
   it('exactly-once across 2 broker restarts (data kept) under a running instance', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
-    const result = await runScenario(broker, spec('short-broker-restarts', ['broker-restart', 'broker-restart']));
+    // The whole input up front: the restarts hit an instance working through a backlog of full fetches.
+    const result = await runScenario(broker, spec('short-broker-restarts', ['broker-restart', 'broker-restart'], { events: 50_000, ratePerSec: 'backlog' }));
     expect(result.faults).toHaveLength(2);
     expectExactlyOnce(result);
   });
