@@ -1,6 +1,6 @@
 import type { SluiceConfig } from '../config/config.ts';
 import type { Topology } from '../dsl/define-topology.ts';
-import { TaskMigratedError, TopologyError } from '../errors/index.ts';
+import { SluiceError, TaskMigratedError, TopologyError } from '../errors/index.ts';
 import type { Assignment, BatchControls, GroupConsumer, InputBatch, KafkaClient, Producer } from '../kafka/types.ts';
 import type { Logger } from '../logging/logger.ts';
 import { Metrics } from '../metrics/metrics.ts';
@@ -15,6 +15,9 @@ import { RecordFailedError } from './record-error-handler.ts';
 import { TaskManager } from './task-manager.ts';
 
 export const SLUICE_VERSION = '0.1.0';
+
+/** How long startup keeps retrying while the brokers cannot be reached. */
+const STARTUP_RETRY_MS = 120_000;
 
 export interface ApplicationOptions {
   readonly topology: Topology;
@@ -80,13 +83,15 @@ export class Application implements StatusSource {
   async start(): Promise<void> {
     this.transitionTo('starting');
     const { config, client, logger, topology } = this.options;
-    const admin = client.admin();
-    await admin.connect();
-    try {
-      this.partitions = await ensureTopics(admin, this.plan, logger);
-    } finally {
-      await admin.disconnect();
-    }
+    this.partitions = await this.withStartupRetries('checking and creating topics', async () => {
+      const admin = client.admin();
+      try {
+        await admin.connect();
+        return await ensureTopics(admin, this.plan, logger);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    });
     const topics = [...this.plan.readerOf.keys()];
     const consumer = client.consumer({
       groupId: this.applicationId,
@@ -129,6 +134,26 @@ export class Application implements StatusSource {
       { applicationId: this.applicationId, guarantee: config.processingGuarantee, commitIntervalMs: config.commitIntervalMs, topics },
       'sluice application started',
     );
+  }
+
+  /**
+   * Runs a startup step, retrying while the brokers are unreachable (a broker restarting as the instance starts,
+   * a cluster not up yet) with backoff, one log line per attempt, for up to STARTUP_RETRY_MS. Errors that are not
+   * retriable (a topology or config mismatch, authentication) fail at once.
+   */
+  private async withStartupRetries<T>(what: string, step: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + STARTUP_RETRY_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        const retriable = error instanceof SluiceError && error.retriable;
+        if (!retriable || Date.now() >= deadline || this.state !== 'starting') throw error;
+        const delayMs = Math.min(10_000, 500 * 2 ** (attempt - 1));
+        this.options.logger.warn({ err: error, attempt, retryInMs: delayMs }, `${what} failed; the brokers may not be reachable yet, retrying`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
   }
 
   private async onBatch(batch: InputBatch, controls: BatchControls): Promise<void> {

@@ -11,6 +11,9 @@
  * - Errors thrown by `onBatch` stop the consumer without kafkajs's retry (which would redeliver a half-processed
  *   batch) and without its restart; `onCrash` listeners get the handler's own error. Crashes kafkajs restarts
  *   itself (retriable broker errors) are logged, not reported: the restart joins again and fires onAssignment.
+ *   Crashes kafkajs does not restart although a broker restart or outage caused them (it calls "coordinator not
+ *   found" and "connection closed" non-retriable) are restarted here with backoff, on a fresh kafkajs consumer;
+ *   only credentials and permissions errors (isPermanentConsumerError) reach `onCrash`.
  */
 import kafkajs, { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import { KafkaError } from '../../errors/index.ts';
@@ -26,7 +29,7 @@ import type {
 } from '../types.ts';
 import { copartitionedAssigner } from './copartitioned-assigner.ts';
 import { installFetchAbortedFilter } from './fetch-response-patch.ts';
-import { describeError, toKafkaError } from './errors.ts';
+import { describeError, hasErrorType, toKafkaError } from './errors.ts';
 import { toConsumedRecords } from './records.ts';
 
 type ConsumerState = 'created' | 'connected' | 'running' | 'stopping' | 'stopped' | 'crashed';
@@ -44,11 +47,31 @@ const TRANSITIONS: Record<ConsumerState, readonly ConsumerState[]> = {
   crashed: ['stopping'],
 };
 
+/** Backoff of this adapter's own restarts after kafkajs gave up on a broker error. */
+const RESTART_INITIAL_MS = 500;
+const RESTART_MAX_MS = 15_000;
+
+/**
+ * Errors no restart can cure: credentials and permissions. Everything else that stops the consumer outside the
+ * batch handler comes from the cluster's state (outage, restart, coordinator moving) and is retried.
+ */
+function isPermanentConsumerError(error: unknown): boolean {
+  if (hasErrorType(error, 'SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'INVALID_GROUP_ID', 'INCONSISTENT_GROUP_PROTOCOL')) return true;
+  for (let e: unknown = error; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    if (e.name === 'KafkaJSSASLAuthenticationError') return true;
+  }
+  return false;
+}
+
 /** Retries for the fetch loop and group calls before kafkajs gives up (it may then restart, see above). */
 const CONSUMER_RETRY = { initialRetryTime: 100, maxRetryTime: 5_000, retries: 8 } as const;
 
 export class KafkajsConsumer implements GroupConsumer {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
+  private onBatch: ((batch: InputBatch, controls: BatchControls) => Promise<void>) | undefined;
+  /** Restarts of the kafkajs consumer by this adapter in a row (reset by a successful join). */
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
   private state: ConsumerState = 'created';
   private joins = 0;
   private readonly assignmentListeners: ((assignment: Assignment) => void)[] = [];
@@ -61,25 +84,34 @@ export class KafkajsConsumer implements GroupConsumer {
   private handlerError: Error | undefined;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: GroupConsumerOptions,
     private readonly logger: KafkaLogger,
   ) {
     // kafkajs's own aborted-transaction filter can leak aborted records; see read-committed-filter.ts.
     installFetchAbortedFilter();
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
+    this.consumer = this.createKafkajsConsumer();
+  }
+
+  private createKafkajsConsumer(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
       partitionAssigners: [copartitionedAssigner(() => [...new Set([...this.assigned].map((tp) => Number(tp.split('\u0000')[1])))])],
-      sessionTimeout: options.sessionTimeoutMs,
-      rebalanceTimeout: options.rebalanceTimeoutMs,
-      heartbeatInterval: options.heartbeatIntervalMs,
-      maxWaitTimeInMs: options.maxWaitMs,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      rebalanceTimeout: this.options.rebalanceTimeoutMs,
+      heartbeatInterval: this.options.heartbeatIntervalMs,
+      maxWaitTimeInMs: this.options.maxWaitMs,
       allowAutoTopicCreation: false,
       readUncommitted: false,
       retry: { ...CONSUMER_RETRY, restartOnFailure: async () => this.handlerError === undefined },
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event.payload.memberId, event.payload.memberAssignment));
-    this.consumer.on(this.consumer.events.CRASH, (event) => this.onKafkajsCrash(event.payload.error, event.payload.restart));
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if (consumer === this.consumer) this.onGroupJoin(event.payload.memberId, event.payload.memberAssignment);
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (consumer === this.consumer) this.onKafkajsCrash(event.payload.error, event.payload.restart);
+    });
+    return consumer;
   }
 
   private transitionTo(next: ConsumerState): void {
@@ -100,6 +132,7 @@ export class KafkajsConsumer implements GroupConsumer {
 
   async run(onBatch: (batch: InputBatch, controls: BatchControls) => Promise<void>): Promise<void> {
     this.transitionTo('running');
+    this.onBatch = onBatch;
     const what = `starting the consumer of group ${this.options.groupId} on ${this.options.topics.join(', ')}`;
     try {
       await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
@@ -110,7 +143,10 @@ export class KafkajsConsumer implements GroupConsumer {
         eachBatch: (payload) => this.eachBatch(payload, onBatch),
       });
     } catch (error) {
-      throw toKafkaError(error, what);
+      if (isPermanentConsumerError(error) || this.handlerError !== undefined) throw toKafkaError(error, what);
+      // The first join failed on the cluster's state (a broker restarting): start over as after a crash.
+      await this.consumer.disconnect().catch(() => undefined);
+      this.onKafkajsCrash(error instanceof Error ? error : new Error(String(error)), false);
     }
   }
 
@@ -159,6 +195,8 @@ export class KafkajsConsumer implements GroupConsumer {
 
   private onGroupJoin(memberId: string, memberAssignment: Record<string, number[]>): void {
     this.joins += 1;
+    if (this.restarts > 0) this.logger.info({ groupId: this.options.groupId, attempts: this.restarts }, 'the consumer is back in the group');
+    this.restarts = 0;
     const partitions: TopicPartition[] = [];
     for (const topic of Object.keys(memberAssignment).sort()) {
       for (const partition of [...(memberAssignment[topic] ?? [])].sort((a, b) => a - b)) partitions.push({ topic, partition });
@@ -186,7 +224,37 @@ export class KafkajsConsumer implements GroupConsumer {
       this.logger.warn({ groupId: this.options.groupId, err: describeError(error) }, 'the consumer crashed; kafkajs restarts it');
       return;
     }
-    this.reportCrash(this.handlerError ?? toKafkaError(error, `the consumer of group ${this.options.groupId}`));
+    if (this.handlerError !== undefined || isPermanentConsumerError(error)) {
+      this.reportCrash(this.handlerError ?? toKafkaError(error, `the consumer of group ${this.options.groupId}`));
+      return;
+    }
+    // kafkajs gives up on errors it calls non-retriable that a broker restart or outage produces (coordinator
+    // not found, connections closed while it rejoins). The member's tasks stay with the runtime, which sees the
+    // next assignment; the consumer starts over with backoff until the broker is back.
+    this.restarts += 1;
+    const delayMs = Math.min(RESTART_MAX_MS, RESTART_INITIAL_MS * 2 ** Math.min(this.restarts - 1, 10));
+    this.logger.warn({ groupId: this.options.groupId, err: describeError(error), attempt: this.restarts, retryInMs: delayMs }, 'the consumer stopped on a broker error; starting it again');
+    this.restartTimer = setTimeout(() => void this.restart(), delayMs);
+  }
+
+  private async restart(): Promise<void> {
+    this.restartTimer = undefined;
+    if (this.state !== 'running' || this.onBatch === undefined) return;
+    const onBatch = this.onBatch;
+    this.consumer = this.createKafkajsConsumer();
+    try {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => this.eachBatch(payload, onBatch),
+      });
+    } catch (error) {
+      await this.consumer.disconnect().catch(() => undefined);
+      this.onKafkajsCrash(error instanceof Error ? error : new Error(String(error)), false);
+    }
   }
 
   private reportCrash(error: Error): void {
@@ -269,6 +337,7 @@ export class KafkajsConsumer implements GroupConsumer {
   async disconnect(): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.transitionTo('stopping');
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
     try {
       await this.consumer.disconnect();
     } catch (error) {
