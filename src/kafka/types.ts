@@ -87,6 +87,11 @@ export interface GroupConsumer {
   onAssignment(listener: (assignment: Assignment) => void): void;
   /** Called when the consumer crashes (the fetch loop stopped with an error it will not retry). */
   onCrash(listener: (error: Error) => void): void;
+  /**
+   * Optional: called with 'rejoining' when the consumer lost its group session on a broker error and is starting
+   * over (its assignment is in doubt until the next onAssignment), and with 'in-group' after the next join.
+   */
+  onMembershipChange?(listener: (membership: 'in-group' | 'rejoining') => void): void;
   /** Next fetch of that partition starts at `offset`. */
   seek(position: TopicPartitionOffset): void;
   pause(partitions: readonly TopicPartition[]): void;

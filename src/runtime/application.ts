@@ -52,6 +52,8 @@ export class Application implements StatusSource {
   private tasks: TaskManager | undefined;
   private readonly lock = new SerialLock();
   private readonly outputListeners = new Set<CommittedOutputListener>();
+  /** The consumer lost its group session on a broker error and is starting over. */
+  private rejoining = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAtMs = Date.now();
   private settle!: { resolve: () => void; reject: (error: Error) => void };
@@ -126,6 +128,9 @@ export class Application implements StatusSource {
       logger.info({ generation: assignment.generationId, partitions: assignment.partitions.length }, 'joined the group');
     });
     consumer.onCrash((error) => this.fail(error));
+    consumer.onMembershipChange?.((membership) => {
+      this.rejoining = membership === 'rejoining';
+    });
     await consumer.connect();
     void consumer.run((batch, controls) => this.onBatch(batch, controls)).catch((error: unknown) => this.fail(error as Error));
     const tickMs = Math.max(10, Math.min(config.commitIntervalMs, 200));
@@ -246,7 +251,13 @@ export class Application implements StatusSource {
     const now = Date.now();
     const tasks = this.tasks?.statuses(now) ?? [];
     const inGroup = this.tasks?.hasAssignment() ?? false;
-    const notReady = !inGroup ? 'not in the consumer group yet' : this.state !== 'running' && this.state !== 'rebalancing' ? `application is ${this.state}` : this.tasks?.notReadyReason();
+    const notReady = !inGroup
+      ? 'not in the consumer group yet'
+      : this.state !== 'running' && this.state !== 'rebalancing'
+        ? `application is ${this.state}`
+        : this.rejoining
+          ? 'the consumer lost its group session on a broker error and is rejoining'
+          : this.tasks?.notReadyReason();
     return {
       applicationId: this.applicationId,
       instanceId: this.options.config.instanceId,

@@ -76,6 +76,7 @@ export class KafkajsConsumer implements GroupConsumer {
   private joins = 0;
   private readonly assignmentListeners: ((assignment: Assignment) => void)[] = [];
   private readonly crashListeners: ((error: Error) => void)[] = [];
+  private readonly membershipListeners: ((membership: 'in-group' | 'rejoining') => void)[] = [];
   /** Partitions paused through this object, re-applied after kafkajs restarts its group session. */
   private readonly paused = new Map<string, Set<number>>();
   /** "topic\u0000partition" of the latest assignment. */
@@ -195,8 +196,11 @@ export class KafkajsConsumer implements GroupConsumer {
 
   private onGroupJoin(memberId: string, memberAssignment: Record<string, number[]>): void {
     this.joins += 1;
-    if (this.restarts > 0) this.logger.info({ groupId: this.options.groupId, attempts: this.restarts }, 'the consumer is back in the group');
-    this.restarts = 0;
+    if (this.restarts > 0) {
+      this.logger.info({ groupId: this.options.groupId, attempts: this.restarts }, 'the consumer is back in the group');
+      this.restarts = 0;
+      this.notifyMembership('in-group');
+    }
     const partitions: TopicPartition[] = [];
     for (const topic of Object.keys(memberAssignment).sort()) {
       for (const partition of [...(memberAssignment[topic] ?? [])].sort((a, b) => a - b)) partitions.push({ topic, partition });
@@ -232,6 +236,7 @@ export class KafkajsConsumer implements GroupConsumer {
     // not found, connections closed while it rejoins). The member's tasks stay with the runtime, which sees the
     // next assignment; the consumer starts over with backoff until the broker is back.
     this.restarts += 1;
+    if (this.restarts === 1) this.notifyMembership('rejoining');
     const delayMs = Math.min(RESTART_MAX_MS, RESTART_INITIAL_MS * 2 ** Math.min(this.restarts - 1, 10));
     this.logger.warn({ groupId: this.options.groupId, err: describeError(error), attempt: this.restarts, retryInMs: delayMs }, 'the consumer stopped on a broker error; starting it again');
     this.restartTimer = setTimeout(() => void this.restart(), delayMs);
@@ -275,6 +280,20 @@ export class KafkajsConsumer implements GroupConsumer {
 
   onCrash(listener: (error: Error) => void): void {
     this.crashListeners.push(listener);
+  }
+
+  onMembershipChange(listener: (membership: 'in-group' | 'rejoining') => void): void {
+    this.membershipListeners.push(listener);
+  }
+
+  private notifyMembership(membership: 'in-group' | 'rejoining'): void {
+    for (const listener of this.membershipListeners) {
+      try {
+        listener(membership);
+      } catch (error) {
+        this.logger.error({ groupId: this.options.groupId, err: error }, 'a membership listener threw');
+      }
+    }
   }
 
   seek(position: TopicPartitionOffset): void {
