@@ -3,6 +3,9 @@
 #
 #   kafka.sh fetch                    resolve the broker jars once (Maven) into .cache/kafka/lib
 #   kafka.sh start [--port N]         start a broker (default port 19092), print its bootstrap address
+#         [--sasl-ssl-port M --tls-keystore FILE --scram USER=PASSWORD ...]
+#                                     also listen for SASL_SSL on M: TLS with the PEM key + certificate chain in
+#                                     FILE, SCRAM-SHA-512 users added when the storage is formatted
 #   kafka.sh stop  [--port N | --all] stop the broker(s) started by this script
 #   kafka.sh status                   list running brokers
 #
@@ -56,16 +59,21 @@ kafka_version() {
 }
 
 write_config() {
-  local dir=$1 port=$2 cport=$3
+  local dir=$1 port=$2 cport=$3 sport=${4:-} keystore=${5:-}
+  local listeners="PLAINTEXT://127.0.0.1:$port" advertised="PLAINTEXT://127.0.0.1:$port"
+  if [[ -n "$sport" ]]; then
+    listeners="$listeners,SASL_SSL://127.0.0.1:$sport"
+    advertised="$advertised,SASL_SSL://127.0.0.1:$sport"
+  fi
   cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
 log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=false
@@ -96,6 +104,15 @@ logger.state.level = WARN
 logger.cleaner.name = kafka.log.LogCleaner
 logger.cleaner.level = WARN
 EOF
+  if [[ -n "$sport" ]]; then
+    # SASL_SSL: SCRAM-SHA-512 (users come from the storage format, --add-scram) over TLS with a PEM keystore.
+    cat >>"$dir/server.properties" <<EOF
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$keystore
+EOF
+  fi
 }
 
 java_opts() {
@@ -103,14 +120,29 @@ java_opts() {
 }
 
 start() {
-  local port=19092
+  local port=19092 sport="" keystore="" scram=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --port) port="${2:?--port needs a number}"; shift 2 ;;
-      *) die "unknown option '$1' for start (expected --port N)" ;;
+      --sasl-ssl-port) sport="${2:?--sasl-ssl-port needs a number}"; shift 2 ;;
+      --tls-keystore) keystore="${2:?--tls-keystore needs a PEM file}"; shift 2 ;;
+      --scram) scram+=("${2:?--scram needs USER=PASSWORD}"); shift 2 ;;
+      *) die "unknown option '$1' for start (expected --port N, --sasl-ssl-port M, --tls-keystore FILE, --scram USER=PASSWORD)" ;;
     esac
   done
   [[ "$port" =~ ^[0-9]+$ ]] || die "port '$port' is not a number"
+  if [[ -n "$sport" ]]; then
+    [[ "$sport" =~ ^[0-9]+$ ]] || die "SASL_SSL port '$sport' is not a number"
+    [[ -n "$keystore" && -r "$keystore" ]] || die "--sasl-ssl-port needs --tls-keystore FILE (a readable PEM file with the broker's key and certificate chain)"
+    [[ ${#scram[@]} -gt 0 ]] || die "--sasl-ssl-port needs at least one --scram USER=PASSWORD"
+    keystore="$(cd "$(dirname "$keystore")" && pwd)/$(basename "$keystore")"
+    port_in_use "$sport" && die "port $sport is already in use by another process; choose another with --sasl-ssl-port"
+  fi
+  local scram_args=() entry
+  for entry in "${scram[@]}"; do
+    [[ "$entry" == *=* ]] || die "--scram '$entry' is not USER=PASSWORD"
+    scram_args+=(--add-scram "SCRAM-SHA-512=[name=${entry%%=*},password=${entry#*=}]")
+  done
   need java "Java 17+ is required to run the Kafka broker"
   fetch
   local dir="$runs/$port"
@@ -122,14 +154,14 @@ start() {
   cport=$(free_port_from $((port + 1000)))
   rm -rf "$dir"
   mkdir -p "$dir/data"
-  write_config "$dir" "$port" "$cport"
+  write_config "$dir" "$port" "$cport" "$sport" "$keystore"
   local cp="$lib/*"
   local log="$dir/broker.log"
   local cluster_id
   cluster_id=$(java -cp "$cp" -Dlog4j2.configurationFile="$dir/log4j2.properties" kafka.tools.StorageTool random-uuid 2>>"$dir/format.log" | tail -1)
   # shellcheck disable=SC2046
   if ! java -cp "$cp" -Dlog4j2.configurationFile="$dir/log4j2.properties" kafka.tools.StorageTool \
-      format -t "$cluster_id" -c "$dir/server.properties" >>"$dir/format.log" 2>&1; then
+      format -t "$cluster_id" -c "$dir/server.properties" ${scram_args[@]+"${scram_args[@]}"} >>"$dir/format.log" 2>&1; then
     die "formatting the broker storage failed; see $dir/format.log"
   fi
   # shellcheck disable=SC2046
