@@ -3,10 +3,21 @@
 #
 #   kafka.sh fetch                    resolve the broker jars once (Maven) into .cache/kafka/lib
 #   kafka.sh start [--port N]         start a broker (default port 19092), print its bootstrap address
+#         [--proxy-port M]            also open an EXTERNAL listener advertised as 127.0.0.1:M, for clients
+#         [--external-port P]         that must reach the broker through a proxy listening on M and forwarding
+#                                     to P (default P: the first free port from N+2000). Port N stays the
+#                                     inter-broker listener and a direct address for tests' own readers.
 #         [--sasl-ssl-port M --tls-keystore FILE --scram USER=PASSWORD ...]
 #                                     also listen for SASL_SSL on M: TLS with the PEM key + certificate chain in
 #                                     FILE, SCRAM-SHA-512 users added when the storage is formatted
-#   kafka.sh stop  [--port N | --all] stop the broker(s) started by this script
+#   kafka.sh stop  [--port N | --all] stop the broker(s) started by this script (their data is removed)
+#         [--keep-data]               keep the data, so `resume` brings the same broker back
+#         [--kill]                    SIGKILL instead of a clean shutdown
+#   kafka.sh resume  --port N         start a broker stopped with --keep-data again: same ports, config, data
+#   kafka.sh restart --port N         clean stop keeping data, then resume
+#         [--down-seconds S]          stay down S seconds in between (e.g. longer than a session timeout)
+#         [--kill]                    SIGKILL instead of a clean shutdown
+#   kafka.sh info  --port N           the broker's addresses: direct=HOST:N proxy=HOST:M upstream=HOST:P
 #   kafka.sh status                   list running brokers
 #
 # Every failure prints one line saying what went wrong and where the log is, exits non-zero, and leaves no
@@ -59,21 +70,30 @@ kafka_version() {
 }
 
 write_config() {
-  local dir=$1 port=$2 cport=$3 sport=${4:-} keystore=${5:-}
-  local listeners="PLAINTEXT://127.0.0.1:$port" advertised="PLAINTEXT://127.0.0.1:$port"
+  local dir=$1 port=$2 cport=$3 proxy_port=${4:-} external_port=${5:-} sport=${6:-} keystore=${7:-}
+  local listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+  local advertised="PLAINTEXT://127.0.0.1:$port"
+  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
   if [[ -n "$sport" ]]; then
     listeners="$listeners,SASL_SSL://127.0.0.1:$sport"
     advertised="$advertised,SASL_SSL://127.0.0.1:$sport"
+    protocols="$protocols,SASL_SSL:SASL_SSL"
+  fi
+  if [[ -n "$proxy_port" ]]; then
+    # Clients that bootstrap at the proxy get metadata naming the proxy, so every request goes through it.
+    listeners="$listeners,EXTERNAL://127.0.0.1:$external_port"
+    advertised="$advertised,EXTERNAL://127.0.0.1:$proxy_port"
+    protocols="$protocols,EXTERNAL:PLAINTEXT"
   fi
   cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=$listeners,CONTROLLER://127.0.0.1:$cport
+listeners=$listeners
 advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+listener.security.protocol.map=$protocols
 log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=false
@@ -120,17 +140,22 @@ java_opts() {
 }
 
 start() {
-  local port=19092 sport="" keystore="" scram=()
+  local port=19092 proxy_port="" external_port="" sport="" keystore="" scram=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --port) port="${2:?--port needs a number}"; shift 2 ;;
+      --proxy-port) proxy_port="${2:?--proxy-port needs a number}"; shift 2 ;;
+      --external-port) external_port="${2:?--external-port needs a number}"; shift 2 ;;
       --sasl-ssl-port) sport="${2:?--sasl-ssl-port needs a number}"; shift 2 ;;
       --tls-keystore) keystore="${2:?--tls-keystore needs a PEM file}"; shift 2 ;;
       --scram) scram+=("${2:?--scram needs USER=PASSWORD}"); shift 2 ;;
-      *) die "unknown option '$1' for start (expected --port N, --sasl-ssl-port M, --tls-keystore FILE, --scram USER=PASSWORD)" ;;
+      *) die "unknown option '$1' for start (expected --port N, --proxy-port M, --external-port P, --sasl-ssl-port M, --tls-keystore FILE, --scram USER=PASSWORD)" ;;
     esac
   done
   [[ "$port" =~ ^[0-9]+$ ]] || die "port '$port' is not a number"
+  [[ -z "$proxy_port" || "$proxy_port" =~ ^[0-9]+$ ]] || die "proxy port '$proxy_port' is not a number"
+  [[ -z "$external_port" || "$external_port" =~ ^[0-9]+$ ]] || die "external port '$external_port' is not a number"
+  [[ -z "$external_port" || -n "$proxy_port" ]] || die "--external-port needs --proxy-port (the address the EXTERNAL listener advertises)"
   if [[ -n "$sport" ]]; then
     [[ "$sport" =~ ^[0-9]+$ ]] || die "SASL_SSL port '$sport' is not a number"
     [[ -n "$keystore" && -r "$keystore" ]] || die "--sasl-ssl-port needs --tls-keystore FILE (a readable PEM file with the broker's key and certificate chain)"
@@ -152,11 +177,17 @@ start() {
   port_in_use "$port" && die "port $port is already in use by another process; choose another with --port"
   local cport
   cport=$(free_port_from $((port + 1000)))
+  if [[ -n "$proxy_port" ]]; then
+    [[ "$proxy_port" != "$port" ]] || die "--proxy-port must differ from --port"
+    [[ -n "$external_port" ]] || external_port=$(free_port_from $((port + 2000)))
+    port_in_use "$external_port" && die "external port $external_port is already in use; choose another with --external-port"
+  fi
   rm -rf "$dir"
   mkdir -p "$dir/data"
-  write_config "$dir" "$port" "$cport" "$sport" "$keystore"
+  write_config "$dir" "$port" "$cport" "$proxy_port" "$external_port" "$sport" "$keystore"
+  printf 'direct=127.0.0.1:%s\nproxy=%s\nupstream=%s\n' "$port" \
+    "${proxy_port:+127.0.0.1:$proxy_port}" "${external_port:+127.0.0.1:$external_port}" >"$dir/addresses"
   local cp="$lib/*"
-  local log="$dir/broker.log"
   local cluster_id
   cluster_id=$(java -cp "$cp" -Dlog4j2.configurationFile="$dir/log4j2.properties" kafka.tools.StorageTool random-uuid 2>>"$dir/format.log" | tail -1)
   # shellcheck disable=SC2046
@@ -164,13 +195,28 @@ start() {
       format -t "$cluster_id" -c "$dir/server.properties" ${scram_args[@]+"${scram_args[@]}"} >>"$dir/format.log" 2>&1; then
     die "formatting the broker storage failed; see $dir/format.log"
   fi
+  launch "$dir" "$port"
+  if [[ -n "$proxy_port" ]]; then
+    echo "kafka.sh: clients through a proxy: bootstrap 127.0.0.1:$proxy_port, the proxy forwards to 127.0.0.1:$external_port" >&2
+  fi
+  echo "127.0.0.1:$port"
+}
+
+# Runs the broker of an existing run directory (formatted storage, server.properties) and waits until ready.
+launch() {
+  local dir=$1 port=$2
+  local cp="$lib/*"
+  local log="$dir/broker.log"
+  local log_mark=0
+  [[ -f "$log" ]] && log_mark=$(wc -l <"$log")
   # shellcheck disable=SC2046
   nohup java $(java_opts) -cp "$cp" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
-    kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 &
+    kafka.Kafka "$dir/server.properties" >>"$dir/stdout.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$dir/pid"
+  rm -f "$dir/stopped"
   local deadline=$((SECONDS + ready_timeout_s))
-  until grep -q "Kafka Server started" "$log" 2>/dev/null && port_in_use "$port"; do
+  until tail -n +"$((log_mark + 1))" "$log" 2>/dev/null | grep -q "Kafka Server started" && port_in_use "$port"; do
     if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$dir/pid"
       die "the broker on port $port exited during startup; see $log and $dir/stdout.log"
@@ -187,16 +233,17 @@ start() {
     die "the broker on port $port did not answer a metadata request and was stopped; see $dir/ready.log and $log"
   fi
   echo "kafka.sh: Apache Kafka $(kafka_version) ready on 127.0.0.1:$port (pid $pid, log $log)" >&2
-  echo "127.0.0.1:$port"
 }
 
 stop() {
-  local target="" all=0
+  local target="" all=0 keep=0 hard=0
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --port) target="${2:?--port needs a number}"; shift 2 ;;
       --all) all=1; shift ;;
-      *) die "unknown option '$1' for stop (expected --port N or --all)" ;;
+      --keep-data) keep=1; shift ;;
+      --kill) hard=1; shift ;;
+      *) die "unknown option '$1' for stop (expected --port N or --all, --keep-data, --kill)" ;;
     esac
   done
   [[ -d "$runs" ]] || return 0
@@ -206,12 +253,75 @@ stop() {
     d=${d%/}
     [[ -f "$d/pid" ]] || continue
     if [[ $all -eq 1 || "${d##*/}" == "$target" ]]; then
-      stop_pid "$(cat "$d/pid")"
+      if [[ $hard -eq 1 ]]; then kill -9 "$(cat "$d/pid")" 2>/dev/null || true; wait_gone "$(cat "$d/pid")"
+      else stop_pid "$(cat "$d/pid")" 30; fi
       rm -f "$d/pid"
-      rm -rf "$d/data" # the log files stay for reading; the data would only fill the disk
-      echo "kafka.sh: stopped the broker on port ${d##*/}" >&2
+      if [[ $keep -eq 1 ]]; then
+        touch "$d/stopped"
+        echo "kafka.sh: stopped the broker on port ${d##*/}, data kept (kafka.sh resume --port ${d##*/})" >&2
+      else
+        rm -rf "$d/data" # the log files stay for reading; the data would only fill the disk
+        echo "kafka.sh: stopped the broker on port ${d##*/}" >&2
+      fi
     fi
   done
+}
+
+wait_gone() {
+  local pid=$1
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+}
+
+resume() {
+  local port=""
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --port) port="${2:?--port needs a number}"; shift 2 ;;
+      *) die "unknown option '$1' for resume (expected --port N)" ;;
+    esac
+  done
+  [[ "$port" =~ ^[0-9]+$ ]] || die "resume needs --port N"
+  local dir="$runs/$port"
+  if [[ -f "$dir/pid" ]] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+    die "the broker on port $port is running (pid $(cat "$dir/pid")); nothing to resume"
+  fi
+  [[ -f "$dir/stopped" && -d "$dir/data" ]] || die "no broker stopped with --keep-data on port $port (start one with: kafka.sh start --port $port)"
+  port_in_use "$port" && die "port $port is already in use by another process; the broker cannot come back on it"
+  need java "Java 17+ is required to run the Kafka broker"
+  fetch
+  launch "$dir" "$port"
+  echo "127.0.0.1:$port"
+}
+
+restart() {
+  local port="" down_s=0 kill_flag=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --port) port="${2:?--port needs a number}"; shift 2 ;;
+      --down-seconds) down_s="${2:?--down-seconds needs a number}"; shift 2 ;;
+      --kill) kill_flag=(--kill); shift ;;
+      *) die "unknown option '$1' for restart (expected --port N, --down-seconds S, --kill)" ;;
+    esac
+  done
+  [[ "$port" =~ ^[0-9]+$ ]] || die "restart needs --port N"
+  [[ "$down_s" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--down-seconds '$down_s' is not a number"
+  local dir="$runs/$port"
+  [[ -f "$dir/pid" ]] && kill -0 "$(cat "$dir/pid")" 2>/dev/null || die "no broker started by this script runs on port $port"
+  stop --port "$port" --keep-data "${kill_flag[@]}"
+  sleep "$down_s"
+  resume --port "$port"
+}
+
+info() {
+  local port=""
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --port) port="${2:?--port needs a number}"; shift 2 ;;
+      *) die "unknown option '$1' for info (expected --port N)" ;;
+    esac
+  done
+  [[ -f "$runs/$port/addresses" ]] || die "no broker was started by this script on port $port"
+  cat "$runs/$port/addresses"
 }
 
 status() {
@@ -232,7 +342,10 @@ case "$cmd" in
   fetch) fetch; echo "kafka.sh: Apache Kafka $(kafka_version) jars in $lib" >&2 ;;
   start) start "$@" ;;
   stop) stop "$@" ;;
+  resume) resume "$@" ;;
+  restart) restart "$@" ;;
+  info) info "$@" ;;
   status) status ;;
   version) fetch; kafka_version ;;
-  *) die "usage: kafka.sh fetch | start [--port N] | stop [--port N | --all] | status | version" ;;
+  *) die "usage: kafka.sh fetch | start [--port N] [--proxy-port M [--external-port P]] | stop [--port N | --all] [--keep-data] [--kill] | resume --port N | restart --port N [--down-seconds S] [--kill] | info --port N | status | version" ;;
 esac
