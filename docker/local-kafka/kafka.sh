@@ -7,6 +7,9 @@
 #         [--external-port P]         that must reach the broker through a proxy listening on M and forwarding
 #                                     to P (default P: the first free port from N+2000). Port N stays the
 #                                     inter-broker listener and a direct address for tests' own readers.
+#         [--sasl-ssl-port M --tls-keystore FILE --scram USER=PASSWORD ...]
+#                                     also listen for SASL_SSL on M: TLS with the PEM key + certificate chain in
+#                                     FILE, SCRAM-SHA-512 users added when the storage is formatted
 #   kafka.sh stop  [--port N | --all] stop the broker(s) started by this script (their data is removed)
 #         [--keep-data]               keep the data, so `resume` brings the same broker back
 #         [--kill]                    SIGKILL instead of a clean shutdown
@@ -67,10 +70,15 @@ kafka_version() {
 }
 
 write_config() {
-  local dir=$1 port=$2 cport=$3 proxy_port=${4:-} external_port=${5:-}
+  local dir=$1 port=$2 cport=$3 proxy_port=${4:-} external_port=${5:-} sport=${6:-} keystore=${7:-}
   local listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
   local advertised="PLAINTEXT://127.0.0.1:$port"
   local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if [[ -n "$sport" ]]; then
+    listeners="$listeners,SASL_SSL://127.0.0.1:$sport"
+    advertised="$advertised,SASL_SSL://127.0.0.1:$sport"
+    protocols="$protocols,SASL_SSL:SASL_SSL"
+  fi
   if [[ -n "$proxy_port" ]]; then
     # Clients that bootstrap at the proxy get metadata naming the proxy, so every request goes through it.
     listeners="$listeners,EXTERNAL://127.0.0.1:$external_port"
@@ -116,6 +124,15 @@ logger.state.level = WARN
 logger.cleaner.name = kafka.log.LogCleaner
 logger.cleaner.level = WARN
 EOF
+  if [[ -n "$sport" ]]; then
+    # SASL_SSL: SCRAM-SHA-512 (users come from the storage format, --add-scram) over TLS with a PEM keystore.
+    cat >>"$dir/server.properties" <<EOF
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$keystore
+EOF
+  fi
 }
 
 java_opts() {
@@ -123,19 +140,34 @@ java_opts() {
 }
 
 start() {
-  local port=19092 proxy_port="" external_port=""
+  local port=19092 proxy_port="" external_port="" sport="" keystore="" scram=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --port) port="${2:?--port needs a number}"; shift 2 ;;
       --proxy-port) proxy_port="${2:?--proxy-port needs a number}"; shift 2 ;;
       --external-port) external_port="${2:?--external-port needs a number}"; shift 2 ;;
-      *) die "unknown option '$1' for start (expected --port N, --proxy-port M, --external-port P)" ;;
+      --sasl-ssl-port) sport="${2:?--sasl-ssl-port needs a number}"; shift 2 ;;
+      --tls-keystore) keystore="${2:?--tls-keystore needs a PEM file}"; shift 2 ;;
+      --scram) scram+=("${2:?--scram needs USER=PASSWORD}"); shift 2 ;;
+      *) die "unknown option '$1' for start (expected --port N, --proxy-port M, --external-port P, --sasl-ssl-port M, --tls-keystore FILE, --scram USER=PASSWORD)" ;;
     esac
   done
   [[ "$port" =~ ^[0-9]+$ ]] || die "port '$port' is not a number"
   [[ -z "$proxy_port" || "$proxy_port" =~ ^[0-9]+$ ]] || die "proxy port '$proxy_port' is not a number"
   [[ -z "$external_port" || "$external_port" =~ ^[0-9]+$ ]] || die "external port '$external_port' is not a number"
   [[ -z "$external_port" || -n "$proxy_port" ]] || die "--external-port needs --proxy-port (the address the EXTERNAL listener advertises)"
+  if [[ -n "$sport" ]]; then
+    [[ "$sport" =~ ^[0-9]+$ ]] || die "SASL_SSL port '$sport' is not a number"
+    [[ -n "$keystore" && -r "$keystore" ]] || die "--sasl-ssl-port needs --tls-keystore FILE (a readable PEM file with the broker's key and certificate chain)"
+    [[ ${#scram[@]} -gt 0 ]] || die "--sasl-ssl-port needs at least one --scram USER=PASSWORD"
+    keystore="$(cd "$(dirname "$keystore")" && pwd)/$(basename "$keystore")"
+    port_in_use "$sport" && die "port $sport is already in use by another process; choose another with --sasl-ssl-port"
+  fi
+  local scram_args=() entry
+  for entry in "${scram[@]}"; do
+    [[ "$entry" == *=* ]] || die "--scram '$entry' is not USER=PASSWORD"
+    scram_args+=(--add-scram "SCRAM-SHA-512=[name=${entry%%=*},password=${entry#*=}]")
+  done
   need java "Java 17+ is required to run the Kafka broker"
   fetch
   local dir="$runs/$port"
@@ -152,7 +184,7 @@ start() {
   fi
   rm -rf "$dir"
   mkdir -p "$dir/data"
-  write_config "$dir" "$port" "$cport" "$proxy_port" "$external_port"
+  write_config "$dir" "$port" "$cport" "$proxy_port" "$external_port" "$sport" "$keystore"
   printf 'direct=127.0.0.1:%s\nproxy=%s\nupstream=%s\n' "$port" \
     "${proxy_port:+127.0.0.1:$proxy_port}" "${external_port:+127.0.0.1:$external_port}" >"$dir/addresses"
   local cp="$lib/*"
@@ -160,7 +192,7 @@ start() {
   cluster_id=$(java -cp "$cp" -Dlog4j2.configurationFile="$dir/log4j2.properties" kafka.tools.StorageTool random-uuid 2>>"$dir/format.log" | tail -1)
   # shellcheck disable=SC2046
   if ! java -cp "$cp" -Dlog4j2.configurationFile="$dir/log4j2.properties" kafka.tools.StorageTool \
-      format -t "$cluster_id" -c "$dir/server.properties" >>"$dir/format.log" 2>&1; then
+      format -t "$cluster_id" -c "$dir/server.properties" ${scram_args[@]+"${scram_args[@]}"} >>"$dir/format.log" 2>&1; then
     die "formatting the broker storage failed; see $dir/format.log"
   fi
   launch "$dir" "$port"

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { isTopology, type Topology } from '../dsl/define-topology.ts';
 import { isDemoFeed, type DemoFeed } from '../dev/demo-feed.ts';
 import { SluiceError, TopologyError } from '../errors/index.ts';
+import { plan } from '../planner/plan.ts';
 
 /** A loaded topology module: its default export, and its `demo` feed if it exports one (for `sluice dev --demo`). */
 export interface TopologyModule {
@@ -37,7 +38,8 @@ export function explainLoadError(file: string, cause: unknown, nodeVersion: stri
   if (code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING') {
     return `${file}: Node does not strip types from files under node_modules: ${message.split('\n')[0]} (import a compiled .js instead, or keep the topology outside node_modules)`;
   }
-  return `${file}: the module failed to load: ${message}`;
+  // One line: a syntax error's message spans lines ("Transform failed with 1 error:\n<file>:2:0: ERROR: ...").
+  return `${file}: the module failed to load: ${message.split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ')}`;
 }
 
 /** Imports a topology module (TypeScript through Node's type stripping) and checks it default-exports defineTopology(...). */
@@ -55,6 +57,14 @@ export async function loadTopologyModule(file: string): Promise<TopologyModule> 
   }
   if (!isTopology(module.default)) {
     throw new TopologyError(`${file}: the default export is not a topology (expected \`export default defineTopology({...}, (t) => ...)\`)`, { context: { file } });
+  }
+  // Plan once here, so a graph the planner refuses (a store defined twice, a loop through a user topic) is
+  // reported with the file, before anything connects.
+  try {
+    plan(module.default);
+  } catch (cause) {
+    if (cause instanceof SluiceError) throw new TopologyError(`${file}: ${cause.message}`, { cause, context: { ...cause.context, file } });
+    throw cause;
   }
   if (module.demo !== undefined && !isDemoFeed(module.demo)) {
     throw new TopologyError(`${file}: the \`demo\` export is not a demo feed (expected { topic: string, ratePerSec?: number, record(i, nowMs) })`, { context: { file } });

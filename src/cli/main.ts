@@ -1,6 +1,8 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONFIG_FLAGS, loadConfig } from '../config/config.ts';
+import { normalizeArgs, unknownOptionMessage } from './args.ts';
+import { checkStartup } from './preflight.ts';
 import { ConfigError, SluiceError } from '../errors/index.ts';
 import { describePlan, formatDescription } from '../planner/describe.ts';
 import { plan, type Plan } from '../planner/plan.ts';
@@ -73,9 +75,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command !== 'init') for (const flag of CONFIG_FLAGS) options[flag] = { type: 'string' };
   let parsed;
   try {
-    parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: normalizeArgs(rest, options), options, allowPositionals: true, strict: true });
   } catch (error) {
-    console.error(`sluice ${command}: ${(error as Error).message}\n\n${USAGE}`);
+    console.error(`sluice ${command}: ${unknownOptionMessage(error as Error, Object.keys(options))}`);
     return 2;
   }
   const target = parsed.positionals[0];
@@ -99,6 +101,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const config = loadConfig(flags, process.env);
         exportRegistrySettings(config);
         const topology = await loadTopology(target);
+        await checkStartup(target, topology, config);
         return await runTopology(topology, config);
       }
       case 'dev':

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { SluiceConfig } from '../config/config.ts';
 import type { Topology } from '../dsl/define-topology.ts';
 import { createKafkajsClient } from '../kafka/index.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { Application } from '../runtime/application.ts';
+import { connectionOf } from './preflight.ts';
 import { startHttpServer } from '../server/http-server.ts';
 
 export interface RunOptions {
@@ -28,12 +28,7 @@ function displayUrl(host: string, port: number): string {
 export async function runTopology(topology: Topology, config: SluiceConfig, options: RunOptions = {}): Promise<number> {
   const log = options.logger ?? createLogger({ level: config.logLevel as 'info', format: config.logFormat, name: 'sluice' });
   const client = createKafkajsClient(
-    {
-      brokers: config.brokers,
-      clientId: `sluice-${config.instanceId}`,
-      ...(config.ssl ? { ssl: config.sslCaFile !== undefined ? { ca: readFileSync(config.sslCaFile, 'utf8') } : true } : {}),
-      ...(config.sasl !== undefined ? { sasl: config.sasl } : {}),
-    },
+    connectionOf(config, `sluice-${config.instanceId}`),
     log.child({ component: 'kafka' }),
   );
   const app = new Application({ topology, config, client, logger: log });

@@ -30,8 +30,17 @@ export interface SluiceConfig {
    * message.max.bytes.
    */
   readonly maxRecordBytes: number;
+  /** TLS to the brokers; on when --kafka-ssl or a CA file is given. */
   readonly ssl: boolean;
   readonly sslCaFile: string | undefined;
+  /** The PEM text of `sslCaFile`, read and checked at startup. */
+  readonly sslCa: string | undefined;
+  /**
+   * A record whose event time is further ahead of the wall clock than this is bad input (handled by onError), so
+   * one record stamped in year 3000 cannot close every window at once. Records before 1970 or not finite are bad
+   * input too.
+   */
+  readonly maxFutureSkewMs: number;
   readonly sasl: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | undefined;
   readonly schemaRegistry: { readonly url: string; readonly username?: string; readonly password?: string } | undefined;
 }
@@ -60,7 +69,9 @@ const S = {
   maxWait: { flag: 'max-wait-ms', env: ['SLUICE_MAX_WAIT_MS'] },
   stallTimeout: { flag: 'stall-timeout-ms', env: ['SLUICE_STALL_TIMEOUT_MS'] },
   maxRecordBytes: { flag: 'max-record-bytes', env: ['SLUICE_MAX_RECORD_BYTES'] },
+  maxFutureSkew: { flag: 'max-future-skew-ms', env: ['SLUICE_MAX_FUTURE_SKEW_MS'] },
   ssl: { flag: 'kafka-ssl', env: ['SLUICE_KAFKA_SSL'] },
+  allowPlaintextSasl: { flag: 'kafka-allow-plaintext-sasl', env: ['SLUICE_KAFKA_ALLOW_PLAINTEXT_SASL'] },
   sslCa: { flag: 'kafka-ssl-ca-file', env: ['SLUICE_KAFKA_SSL_CA_FILE'] },
   saslMechanism: { flag: 'kafka-sasl-mechanism', env: ['SLUICE_KAFKA_SASL_MECHANISM'] },
   saslUsername: { flag: 'kafka-sasl-username', env: ['SLUICE_KAFKA_SASL_USERNAME'] },
@@ -74,6 +85,12 @@ const S = {
 
 /** Every flag `sluice run` accepts (without the leading dashes). */
 export const CONFIG_FLAGS: readonly string[] = Object.values(S).map((s) => s.flag);
+
+/** Flags that are switches: `--kafka-ssl` alone means true; `--kafka-ssl false` is accepted too. */
+export const SWITCH_FLAGS: readonly string[] = [S.ssl.flag, S.allowPlaintextSasl.flag];
+
+/** One day: event time more than this ahead of the wall clock is bad input by default. */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 86_400_000;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -144,6 +161,23 @@ function secret(inline: Setting, file: Setting, flags: ConfigInput, env: ConfigI
   return password;
 }
 
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+/** Reads a CA bundle and checks it holds PEM certificates (a DER file or a key would fail later, less clearly). */
+function pem(path: { value: string; source: string }): string {
+  let text: string;
+  try {
+    text = readFileSync(path.value, 'utf8');
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    throw new ConfigError(`${path.source} is "${path.value}", which cannot be read (${reason}; expected a PEM file with the CA certificate)`, { cause, context: { field: path.source } });
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`${path.source} is "${path.value}" (expected a PEM file with "-----BEGIN CERTIFICATE-----")`, { context: { field: path.source } });
+  }
+  return text;
+}
+
 function host(setting: Setting, flags: ConfigInput, env: ConfigInput): string {
   const raw = read(setting, flags, env);
   if (raw === undefined) return '127.0.0.1';
@@ -162,8 +196,14 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
     throw new ConfigError(`no Kafka brokers configured (set ${describe(S.brokers)}, e.g. 127.0.0.1:9092)`, { context: { field: 'brokers' } });
   }
   for (const broker of brokers) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) {
-      throw new ConfigError(`${brokersRaw?.source ?? 'brokers'}: "${broker}" is not host:port`, { context: { field: 'brokers' } });
+    const source = brokersRaw?.source ?? 'brokers';
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/.exec(broker);
+    if (match === null) {
+      throw new ConfigError(`${source}: "${broker}" is not host:port (expected e.g. 127.0.0.1:9092, several separated by commas)`, { context: { field: source } });
+    }
+    const brokerPort = Number(match[2]);
+    if (brokerPort < 1 || brokerPort > 65_535) {
+      throw new ConfigError(`${source}: "${broker}" has port ${brokerPort} (expected 1 to 65535)`, { context: { field: source } });
     }
   }
   const processingGuarantee = oneOf(S.guarantee, flags, env, ['exactly_once', 'at_least_once'] as const, 'exactly_once');
@@ -173,26 +213,52 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
   }
   const httpPortRaw = read(S.httpPort, flags, env);
   const httpPort = httpPortRaw?.value === 'off' ? null : integer(S.httpPort, flags, env, 9464, 0, 65535);
+  const caFile = read(S.sslCa, flags, env);
+  const sslCa = caFile === undefined ? undefined : pem(caFile);
+  const ssl = bool(S.ssl, flags, env) || sslCa !== undefined;
   const mechanism = read(S.saslMechanism, flags, env);
   let sasl: SluiceConfig['sasl'];
   if (mechanism !== undefined) {
-    const m = oneOf(S.saslMechanism, flags, env, ['plain', 'scram-sha-256', 'scram-sha-512'] as const, 'plain');
+    const m = oneOf(S.saslMechanism, flags, env, SASL_MECHANISMS, 'plain');
     const username = read(S.saslUsername, flags, env)?.value;
+    if (username === undefined || username === '') {
+      throw new ConfigError(`${mechanism.source} is set but ${describe(S.saslUsername)} is missing (expected the SASL user name)`, { context: { field: S.saslUsername.flag } });
+    }
     const password = secret(S.saslPassword, S.saslPasswordFile, flags, env);
-    if (username === undefined || password === undefined) {
+    if (password === undefined) {
+      throw new ConfigError(`${mechanism.source} is set but the SASL password is missing (expected ${describe(S.saslPassword)} or ${describe(S.saslPasswordFile)})`, {
+        context: { field: S.saslPassword.flag },
+      });
+    }
+    if (m === 'plain' && !ssl && !bool(S.allowPlaintextSasl, flags, env)) {
       throw new ConfigError(
-        `${mechanism.source} is set but the SASL username or password is missing (set ${describe(S.saslUsername)} and ${describe(S.saslPassword)} or ${describe(S.saslPasswordFile)})`,
+        `${mechanism.source} is "plain" without TLS, which sends the password in clear (expected --kafka-ssl, or --kafka-allow-plaintext-sasl to allow it on a trusted network)`,
+        { context: { field: mechanism.source } },
       );
     }
     sasl = { mechanism: m, username, password };
+  } else {
+    for (const setting of [S.saslUsername, S.saslPassword, S.saslPasswordFile]) {
+      const given = read(setting, flags, env);
+      if (given !== undefined) {
+        throw new ConfigError(`${given.source} is set but ${describe(S.saslMechanism)} is not (expected one of ${SASL_MECHANISMS.join(', ')} with it)`, {
+          context: { field: given.source },
+        });
+      }
+    }
   }
   const registryUrl = read(S.registryUrl, flags, env)?.value;
   let schemaRegistry: SluiceConfig['schemaRegistry'];
   if (registryUrl !== undefined) {
+    let protocol = '';
     try {
-      new URL(registryUrl);
+      protocol = new URL(registryUrl).protocol;
     } catch {
-      throw new ConfigError(`${describe(S.registryUrl)} is "${registryUrl}" (expected a URL like http://registry:8081)`);
+      // reported below
+    }
+    if (protocol !== 'http:' && protocol !== 'https:') {
+      const source = read(S.registryUrl, flags, env)?.source ?? S.registryUrl.flag;
+      throw new ConfigError(`${source} is "${registryUrl}" (expected a URL like http://registry:8081)`, { context: { field: source } });
     }
     const username = read(S.registryUsername, flags, env)?.value;
     const password = secret(S.registryPassword, S.registryPasswordFile, flags, env);
@@ -215,8 +281,10 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
     maxWaitMs: integer(S.maxWait, flags, env, 100, 1, 30_000),
     stallTimeoutMs: integer(S.stallTimeout, flags, env, 30_000, 1_000, 86_400_000),
     maxRecordBytes: integer(S.maxRecordBytes, flags, env, 1_000_000, 1_024, 100_000_000),
-    ssl: bool(S.ssl, flags, env),
-    sslCaFile: read(S.sslCa, flags, env)?.value,
+    maxFutureSkewMs: integer(S.maxFutureSkew, flags, env, DEFAULT_MAX_FUTURE_SKEW_MS, 0, 3_153_600_000_000),
+    ssl,
+    sslCaFile: caFile?.value,
+    sslCa,
     sasl,
     schemaRegistry,
   };

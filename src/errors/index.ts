@@ -8,3 +8,4 @@ export { TaskMigratedError } from './task-migrated-error.ts';
 export { TaskCorruptedError } from './task-corrupted-error.ts';
 export { KafkaError } from './kafka-error.ts';
 export { RecordTooLargeError } from './record-too-large-error.ts';
+export { ConnectionError, type ConnectionFailure } from './connection-error.ts';

@@ -4,3 +4,4 @@ export type { KafkaLogger } from './logger.ts';
 export { silentKafkaLogger } from './logger.ts';
 export { createKafkajsClient, type KafkajsClientOptions } from './kafkajs/kafkajs-client.ts';
 export { murmur2Partition } from './kafkajs/murmur2-partition.ts';
+export { classifyConnectionFailure } from './kafkajs/connection-failure.ts';

@@ -21,6 +21,11 @@ export interface TaskFactoryOptions {
   readonly recordLog: RecordLogger;
   /** Called for every late record after it was counted (and, with a late topic, queued for it). */
   readonly onLate?: (task: Task, late: LateRecord, source: RecordMetadata, lateTopic: string | undefined) => void;
+  /**
+   * Event time further ahead of the wall clock than this, or before 1970, is bad input (--max-future-skew-ms).
+   * Absent (the test driver, whose clock is its own): any finite event time is accepted.
+   */
+  readonly maxFutureSkewMs?: number;
 }
 
 /**
@@ -55,6 +60,7 @@ export function buildTask(options: TaskFactoryOptions, subtopology: Subtopology,
       onLate?.(owner, late, source, lateTopic);
     },
     onEmitError: (error, key, value, timestampMs) => errors.handleEmit(error, key, value, timestampMs, output),
+    ...(options.maxFutureSkewMs !== undefined ? { eventTimeBounds: { maxFutureSkewMs: options.maxFutureSkewMs, nowMs: Date.now } } : {}),
     createStateful: (spec: StatefulOperatorSpec, nodeName: string) => {
       if (spec.lateTopic !== undefined) lateTopicOf.set(nodeName, spec.lateTopic);
       return createStatefulProcessor(spec, nodeName);

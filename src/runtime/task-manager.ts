@@ -188,6 +188,7 @@ export class TaskManager {
         plan,
         topology,
         metrics,
+        maxFutureSkewMs: config.maxFutureSkewMs,
         recordLog: { warn: (fields, message) => void this.recordLog.warn(`${id}:${String(fields.code)}`, fields, message) },
         onLate: (owner, late, source, lateTopic) =>
           void this.lateLog.warn(

@@ -23,6 +23,18 @@ export interface PipelineEnvironment {
    * so the error policy applies to the result itself. Throws to stop (onError 'fail').
    */
   onEmitError(error: ProductionError, key: unknown, value: unknown, timestampMs: number): void;
+  /** The bad-input rule for event time (see EventTimeBounds); absent: any finite time is accepted. */
+  readonly eventTimeBounds?: EventTimeBounds;
+}
+
+/**
+ * Event time a task accepts: from 1970 to `maxFutureSkewMs` ahead of its wall clock. A record outside is bad
+ * input for the error policy, so one record stamped in year 3000 cannot move the watermark there and close
+ * every window at once.
+ */
+export interface EventTimeBounds {
+  readonly maxFutureSkewMs: number;
+  nowMs(): number;
 }
 
 /** Shared by a pipeline's sinks: whether results are being emitted by time (a watermark advance or a timer). */
@@ -220,6 +232,19 @@ export class TaskPipeline {
     if (!Number.isFinite(timestampMs)) {
       throw new ProcessingError(`the timestamp extractor returned ${String(timestampMs)} (expected epoch milliseconds)`, { context: this.coordinates() });
     }
+    const bounds = this.env.eventTimeBounds;
+    if (bounds !== undefined) {
+      if (timestampMs < 0) {
+        throw new ProcessingError(`event time ${timestampMs} is before 1970 (expected epoch milliseconds >= 0)`, { context: this.coordinates() });
+      }
+      const limitMs = bounds.nowMs() + bounds.maxFutureSkewMs;
+      if (timestampMs > limitMs) {
+        throw new ProcessingError(
+          `event time ${timestampMs} (${isoOrRaw(timestampMs)}) is more than ${bounds.maxFutureSkewMs} ms ahead of the wall clock (expected at most ${new Date(limitMs).toISOString()}; raise --max-future-skew-ms if such records are valid)`,
+          { context: this.coordinates() },
+        );
+      }
+    }
     current.timestampMs = timestampMs;
     try {
       const children = entry.children;
@@ -285,6 +310,11 @@ export class TaskPipeline {
     const c = this.current;
     return { topic: c.topic, partition: c.partition, offset: c.offset, taskId: this.env.taskId };
   }
+}
+
+function isoOrRaw(timestampMs: number): string {
+  const date = new Date(timestampMs);
+  return Number.isNaN(date.getTime()) ? 'beyond the calendar' : date.toISOString();
 }
 
 function rewrap(error: SluiceError, context: ErrorContext): SluiceError {

@@ -1,8 +1,18 @@
+import { isUtf8 } from 'node:buffer';
 import { DeserializationError } from '../errors/index.ts';
 import type { Serde, SerdeContext } from './serde.ts';
 
 function where(context: SerdeContext): string {
   return `${context.isKey ? 'key' : 'value'} of topic "${context.topic}"`;
+}
+
+/**
+ * Decodes UTF-8, refusing bytes that are not: Buffer#toString would replace them with U+FFFD, so two different
+ * inputs would become the same key and a corrupt record would pass as a good one.
+ */
+function utf8(data: Buffer, context: SerdeContext, expected: string): string {
+  if (!isUtf8(data)) throw new DeserializationError(`${where(context)} is not valid UTF-8 (expected ${expected})`);
+  return data.toString('utf8');
 }
 
 /** UTF-8 strings. A null key or value is a DeserializationError; use `nullableString()` where null is expected. */
@@ -12,7 +22,7 @@ export function string(): Serde<string> {
     serialize: (value: string) => Buffer.from(value, 'utf8'),
     deserialize(data: Buffer | null, context: SerdeContext): string {
       if (data === null) throw new DeserializationError(`${where(context)} is null (expected a string; use serdes.nullableString() to accept null)`);
-      return data.toString('utf8');
+      return utf8(data, context, 'a UTF-8 string');
     },
   };
 }
@@ -22,7 +32,7 @@ export function nullableString(): Serde<string | null> {
   return {
     name: 'nullable-string',
     serialize: (value: string | null) => (value === null ? null : Buffer.from(value, 'utf8')),
-    deserialize: (data: Buffer | null) => (data === null ? null : data.toString('utf8')),
+    deserialize: (data: Buffer | null, context: SerdeContext) => (data === null ? null : utf8(data, context, 'a UTF-8 string or null')),
   };
 }
 
@@ -37,9 +47,10 @@ export function json<T>(options: { validate?: (value: unknown) => value is T } =
     serialize: (value: T) => (value === null || value === undefined ? null : Buffer.from(JSON.stringify(value), 'utf8')),
     deserialize(data: Buffer | null, context: SerdeContext): T {
       if (data === null) throw new DeserializationError(`${where(context)} is null (expected JSON)`);
+      const text = utf8(data, context, 'JSON in UTF-8');
       let parsed: unknown;
       try {
-        parsed = JSON.parse(data.toString('utf8'));
+        parsed = JSON.parse(text);
       } catch (cause) {
         throw new DeserializationError(`${where(context)} is not valid JSON: ${(cause as Error).message}`, { cause });
       }

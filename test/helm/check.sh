@@ -139,10 +139,16 @@ render default "Deployment Service ConfigMap ServiceAccount PodDisruptionBudget"
 render statefulset "StatefulSet Service ConfigMap ServiceAccount PodDisruptionBudget ServiceMonitor ScaledObject TriggerAuthentication" \
   -f "$chart/ci/statefulset-values.yaml"
 render deployment-keda-sasl "Deployment Service ConfigMap ScaledObject TriggerAuthentication ServiceMonitor" \
-  --set keda.enabled=true,kafka.sasl.mechanism=plain,kafka.sasl.existingSecret=kafka-user \
+  --set keda.enabled=true,kafka.sasl.mechanism=plain,kafka.sasl.existingSecret=kafka-user,kafka.tls.enabled=true \
   --set serviceMonitor.enabled=true,podDisruptionBudget.enabled=false,serviceAccount.create=false \
   --set 'kafka.brokers=b-1.example:9096\,b-2.example:9096,commitIntervalMs=1000,processingGuarantee=at_least_once'
 render statefulset-no-volume "StatefulSet Service ConfigMap" --set workload.kind=StatefulSet,keda.enabled=false
+render network-policy "Deployment Service ConfigMap NetworkPolicy" \
+  --set networkPolicy.enabled=true,schemaRegistry.url=http://registry.schemas:8081 \
+  --set 'kafka.brokers=b-1.example:9096\,b-2.example:9096\,b-3.example:9094' \
+  --set 'networkPolicy.scrapeFrom[0].podSelector.matchLabels.app\.kubernetes\.io/name=prometheus' \
+  --set 'networkPolicy.kafkaTo[0].ipBlock.cidr=10.20.0.0/16'
+render network-policy-https-registry "Deployment NetworkPolicy" --set networkPolicy.enabled=true,schemaRegistry.url=https://registry.example
 
 # contains NAME "TEXT" FILE: a rendered manifest must contain TEXT (a fixed string).
 contains() {
@@ -160,12 +166,44 @@ lacks "password env var" "_PASSWORD" statefulset
 lacks "password env var" "_PASSWORD" deployment-keda-sasl
 contains "the all-interfaces HTTP host" 'SLUICE_HTTP_HOST: "0.0.0.0"' default
 
+# The container: non-root, read-only root file system, no capabilities, no privilege escalation, no API token;
+# writable only its state dir and /tmp (emptyDir volumes).
+for manifest in default statefulset; do
+  contains "runAsNonRoot" "runAsNonRoot: true" $manifest
+  contains "the non-root uid" "runAsUser: 10001" $manifest
+  contains "a read-only root file system" "readOnlyRootFilesystem: true" $manifest
+  contains "no privilege escalation" "allowPrivilegeEscalation: false" $manifest
+  contains "all capabilities dropped" '- ALL' $manifest
+  contains "the RuntimeDefault seccomp profile" "type: RuntimeDefault" $manifest
+  contains "no service account token" "automountServiceAccountToken: false" $manifest
+  contains "the writable state dir" "mountPath: /var/lib/sluice" $manifest
+  lacks "root uid" "runAsUser: 0" $manifest
+done
+# The NetworkPolicy is off by default; on, it allows only the brokers' ports, the registry's, DNS, and scrapes.
+lacks "a NetworkPolicy" "kind: NetworkPolicy" default
+lacks "a NetworkPolicy" "kind: NetworkPolicy" statefulset
+contains "the broker port 9096" "- port: 9096" network-policy
+contains "the broker port 9094" "- port: 9094" network-policy
+contains "the registry port" "- port: 8081" network-policy
+contains "DNS" "- port: 53" network-policy
+contains "the HTTP port for scrapes" "- port: 9464" network-policy
+contains "the scrape peer" "app.kubernetes.io/name: prometheus" network-policy
+contains "the broker peer" "cidr: 10.20.0.0/16" network-policy
+contains "both policy types" "- Egress" network-policy
+contains "the https registry's default port" "- port: 443" network-policy-https-registry
+lacks "a registry port without a registry" "- port: 8081" default
+
 refuse persistence-on-deployment "persistence.enabled needs workload.kind: StatefulSet" --set persistence.enabled=true
 refuse short-grace-period "must exceed shutdownTimeoutMs" --set terminationGracePeriodSeconds=30
 refuse sasl-without-secret "kafka.sasl.existingSecret must name a Secret" --set kafka.sasl.mechanism=scram-sha-256
 refuse unknown-value "additional properties 'replicas' not allowed" --set replicas=3
 refuse bad-guarantee "at '/processingGuarantee'" --set processingGuarantee=exactly-once
 refuse bad-workload-kind "at '/workload/kind'" --set workload.kind=DaemonSet
+refuse plain-sasl-without-tls "sends the password in clear" --set kafka.sasl.mechanism=plain,kafka.sasl.existingSecret=kafka-user
+render plain-sasl-allowed "Deployment ConfigMap" --set kafka.sasl.mechanism=plain,kafka.sasl.existingSecret=kafka-user,kafka.sasl.allowPlaintext=true,maxFutureSkewMs=3600000
+contains "the plaintext SASL opt-in" 'SLUICE_KAFKA_ALLOW_PLAINTEXT_SASL: "true"' plain-sasl-allowed
+contains "the future skew" 'SLUICE_MAX_FUTURE_SKEW_MS: "3600000"' plain-sasl-allowed
+refuse bad-network-policy "at '/networkPolicy'" --set networkPolicy.allowAll=true
 
 # The schemas must reject what Kubernetes (or the CRD) would reject: each file here is one such manifest.
 for file in "$here"/invalid/*.yaml; do

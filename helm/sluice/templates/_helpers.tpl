@@ -77,6 +77,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and .Values.kafka.sasl.mechanism (not .Values.kafka.sasl.existingSecret) }}
 {{- fail "kafka.sasl.mechanism is set: kafka.sasl.existingSecret must name a Secret with the keys username and password" }}
 {{- end }}
+{{- if and (eq .Values.kafka.sasl.mechanism "plain") (not .Values.kafka.tls.enabled) (not .Values.kafka.sasl.allowPlaintext) }}
+{{- fail "kafka.sasl.mechanism plain without kafka.tls.enabled sends the password in clear: enable TLS, or set kafka.sasl.allowPlaintext on a trusted network" }}
+{{- end }}
 {{- if and .Values.kafka.tls.caSecret (not .Values.kafka.tls.enabled) }}
 {{- fail "kafka.tls.caSecret is set but kafka.tls.enabled is false" }}
 {{- end }}

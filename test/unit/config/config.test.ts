@@ -18,7 +18,7 @@ describe('config', () => {
     [{}, { KAFKA_BROKERS: 'a:1', SLUICE_COMMIT_INTERVAL_MS: 'soon' }, /SLUICE_COMMIT_INTERVAL_MS is "soon" \(expected an integer from 1/],
     [{ 'processing-guarantee': 'maybe' }, { KAFKA_BROKERS: 'a:1' }, /--processing-guarantee is "maybe" \(expected one of exactly_once, at_least_once\)/],
     [{ 'log-level': 'loud' }, { KAFKA_BROKERS: 'a:1' }, /--log-level is "loud"/],
-    [{}, { KAFKA_BROKERS: 'a:1', SLUICE_KAFKA_SASL_MECHANISM: 'plain' }, /SASL username or password is missing/],
+    [{}, { KAFKA_BROKERS: 'a:1', SLUICE_KAFKA_SASL_MECHANISM: 'plain' }, /--kafka-sasl-username or SLUICE_KAFKA_SASL_USERNAME is missing/],
     [{}, { KAFKA_BROKERS: 'a:1', SLUICE_SCHEMA_REGISTRY_URL: 'not a url' }, /expected a URL/],
   ])('rejects %j %j', (flags, env, message) => {
     expect(() => loadConfig(flags, env)).toThrow(ConfigError);
