@@ -187,6 +187,10 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
       const at = await committed();
       const detail = await applyFault(kind, broker, fleet, feeder, random, sessionTimeoutMs, spec.outageMs, notes);
       applied.push({ kind, atCommitted: at, detail });
+      if (kind === 'broker-restart' || kind === 'broker-outage') {
+        await watcher.reconnect();
+        await lateWatcher?.reconnect();
+      }
       log(spec, `fault ${i + 1}/${spec.faults.length} ${kind} at ${String(at)} committed: ${detail}`);
     }
   }
