@@ -31,6 +31,7 @@ const OPTIONS = {
   'rebalance-seconds': { type: 'string' },
   'alos-faults': { type: 'string' },
   rate: { type: 'string' },
+  'backlog-events': { type: 'string' },
   scenarios: { type: 'string' },
   port: { type: 'string' },
   out: { type: 'string' },
@@ -57,6 +58,8 @@ const proxyFaults = int('proxy-faults', 50);
 const rebalanceSeconds = int('rebalance-seconds', 120);
 const alosFaults = int('alos-faults', 12);
 const rate = int('rate', 2000);
+// sluice works through tens of thousands of records a second: a backlog worth restarting the broker into is big.
+const backlogEvents = int('backlog-events', 500_000);
 const chosen = setting('scenarios', ALL_SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
 for (const s of chosen) if (!(ALL_SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario "${s}" (expected some of ${ALL_SCENARIOS.join(', ')})`);
 const out = setting('out', join(import.meta.dirname, 'results.md'));
@@ -68,9 +71,9 @@ const specs: Record<(typeof ALL_SCENARIOS)[number], ScenarioSpec> = {
   kills: { ...base, name: 'kills', topology: 'windowed', instances: 2, faults: cycle(['kill'], kills) },
   'kills-rekey': { ...base, name: 'kills-rekey', topology: 'rekey', instances: 2, faults: cycle(['kill'], Math.ceil(kills / 4)) },
   // Broker restarts under a backlog (the whole input produced up front), and under a steady feed.
-  'broker-restarts': { ...base, name: 'broker-restarts', topology: 'windowed', ratePerSec: 'backlog', faults: cycle(['broker-restart'], brokerRestarts) },
+  'broker-restarts': { ...base, name: 'broker-restarts', topology: 'windowed', ratePerSec: 'backlog', events: backlogEvents, faults: cycle(['broker-restart'], brokerRestarts) },
   'broker-restarts-fed': { ...base, name: 'broker-restarts-fed', topology: 'windowed', faults: cycle(['broker-restart'], Math.ceil(brokerRestarts / 2)) },
-  'broker-restarts-rekey': { ...base, name: 'broker-restarts-rekey', topology: 'rekey', ratePerSec: 'backlog', faults: cycle(['broker-restart'], Math.ceil(brokerRestarts / 2)) },
+  'broker-restarts-rekey': { ...base, name: 'broker-restarts-rekey', topology: 'rekey', ratePerSec: 'backlog', events: backlogEvents, faults: cycle(['broker-restart'], Math.ceil(brokerRestarts / 2)) },
   'broker-outage': { ...base, name: 'broker-outage', topology: 'windowed', instances: 2, faults: ['broker-outage'] },
   proxy: { ...base, name: 'proxy', topology: 'windowed', faults: cycle(PROXY_FAULTS, proxyFaults) },
   'proxy-rekey': { ...base, name: 'proxy-rekey', topology: 'rekey', faults: cycle(PROXY_FAULTS, Math.ceil(proxyFaults / 2)) },
@@ -85,7 +88,7 @@ const kafkaVersion = /Kafka version: (\S+)/.exec(await readFile(broker.logFile, 
 const results: ScenarioResult[] = [];
 const command =
   `npm run chaos -- --seed ${seed} --events ${events} --keys ${keys} --partitions ${partitions} --kills ${kills} --broker-restarts ${brokerRestarts} ` +
-  `--proxy-faults ${proxyFaults} --rebalance-seconds ${rebalanceSeconds} --alos-faults ${alosFaults} --rate ${rate} --scenarios ${chosen.join(',')}`;
+  `--proxy-faults ${proxyFaults} --rebalance-seconds ${rebalanceSeconds} --alos-faults ${alosFaults} --rate ${rate} --backlog-events ${backlogEvents} --scenarios ${chosen.join(',')}`;
 const git = (...args: string[]): string => {
   try {
     return execFileSync('git', args, { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') }).trim();

@@ -40,7 +40,18 @@ export class ChaosBroker {
     readonly logFile: string,
   ) {}
 
+  /** Starts on `options.port`, or on a nearby port when that one is taken (another run's broker, a stale pid). */
   static async start(options: ChaosBrokerOptions): Promise<ChaosBroker> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await ChaosBroker.startOn({ ...options, port: options.port + attempt * 7 });
+      } catch (error) {
+        if (attempt >= 5 || !/already runs|already in use/.test(String(error))) throw error;
+      }
+    }
+  }
+
+  private static async startOn(options: ChaosBrokerOptions): Promise<ChaosBroker> {
     const useProxy = options.proxy ?? true;
     let proxy: FaultProxy | undefined;
     const args = ['start', '--port', String(options.port)];

@@ -118,40 +118,60 @@ export interface SeenRecord {
 export class OutputWatcher {
   readonly records: SeenRecord[] = [];
   readonly batchTimes: number[] = [];
-  /** A reader restarted after a broker outage reads from the beginning again: keep each offset once. */
+  /** A reader started again reads from the beginning: keep each offset once. */
   private readonly seen = new Set<string>();
-  private constructor(private readonly consumer: Consumer) {}
+  private consumer: Consumer | undefined;
+
+  private constructor(
+    private readonly brokers: string,
+    private readonly topic: string,
+  ) {}
 
   static async start(brokers: string, topic: string): Promise<OutputWatcher> {
-    // A broker restart can crash a kafkajs consumer with a non-retriable error: always restart (the re-read
-    // from the beginning is de-duplicated by offset).
+    const watcher = new OutputWatcher(brokers, topic);
+    await watcher.connect();
+    return watcher;
+  }
+
+  /**
+   * Replaces the reader with a fresh one (after a broker restart a kafkajs consumer may stall or crash);
+   * what was seen stays, the re-read is de-duplicated by offset.
+   */
+  async reconnect(): Promise<void> {
+    const old = this.consumer;
+    this.consumer = undefined;
+    await Promise.race([old?.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
     const client = new Kafka({
       clientId: `chaos-reader-${randomUUID().slice(0, 6)}`,
-      brokers: brokers.split(','),
+      brokers: this.brokers.split(','),
       logLevel: logLevel.NOTHING,
       retry: { retries: 10, restartOnFailure: async () => true },
     });
     const consumer = client.consumer({ groupId: uniqueName('chaos-reader'), maxWaitTimeInMs: 200, sessionTimeout: 60_000, heartbeatInterval: 3000 });
-    const watcher = new OutputWatcher(consumer);
+    this.consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
+        if (this.consumer !== consumer) return;
         let fresh = 0;
         for (const m of batch.messages) {
           const at = `${batch.partition}/${m.offset}`;
-          if (watcher.seen.has(at)) continue;
-          watcher.seen.add(at);
+          if (this.seen.has(at)) continue;
+          this.seen.add(at);
           fresh++;
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
-          watcher.records.push({ key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, partition: batch.partition, offset: m.offset, headers });
+          this.records.push({ key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, partition: batch.partition, offset: m.offset, headers });
         }
-        if (fresh > 0) watcher.batchTimes.push(Date.now());
+        if (fresh > 0) this.batchTimes.push(Date.now());
       },
     });
-    return watcher;
   }
 
   get lastAt(): number | undefined {
@@ -177,7 +197,9 @@ export class OutputWatcher {
   }
 
   async stop(): Promise<void> {
-    await this.consumer.disconnect().catch(() => undefined);
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    await consumer?.disconnect().catch(() => undefined);
   }
 }
 

@@ -61,7 +61,8 @@ export class Fleet {
   }
 
   private async launch(slot: number, generation: number): Promise<void> {
-    const httpPort = this.options.http === true ? await freePort(0) : undefined;
+    // A slot keeps its HTTP port across restarts, so /readyz polling follows the instance.
+    const httpPort = this.options.http === true ? (this.slots.get(slot)?.httpPort ?? (await freePort(0))) : undefined;
     const process = startSluice(this.options.topologyFile, {
       applicationId: this.options.applicationId,
       env: this.options.env,

@@ -187,6 +187,10 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
       const at = await committed();
       const detail = await applyFault(kind, broker, fleet, feeder, random, sessionTimeoutMs, spec.outageMs, notes);
       applied.push({ kind, atCommitted: at, detail });
+      if (kind === 'broker-restart' || kind === 'broker-outage') {
+        await watcher.reconnect();
+        await lateWatcher?.reconnect();
+      }
       log(spec, `fault ${i + 1}/${spec.faults.length} ${kind} at ${String(at)} committed: ${detail}`);
     }
   }
@@ -292,7 +296,7 @@ async function applyFault(kind: FaultKind, broker: ChaosBroker, fleet: Fleet, fe
       await broker.resume();
       feeder.resume();
       if (notReady.size < ports.length) notes.push(`not ready never reported by ${ports.length - notReady.size} of ${ports.length} instance(s) during a ${downFor} ms outage`);
-      const ready = await waitUntil(async () => (await Promise.all(ports.map(readiness))).every((r) => r === true), 180_000, 500);
+      const ready = await waitUntil(async () => (await Promise.all(fleet.httpPorts().map(readiness))).every((r) => r === true), 180_000, 500);
       if (!ready) notes.push('never ready again within 180 s after the broker returned');
       return `broker down ${downFor} ms (session timeout ${sessionTimeoutMs} ms); not-ready seen on ${notReady.size}/${ports.length}; ready again: ${ready}`;
     }
