@@ -44,7 +44,7 @@ export async function startLocalBroker(port: number): Promise<LocalBroker> {
     throw new Error(`could not start the local Kafka broker on port ${port}: ${stderr.trim() || String(error)}`);
   });
   const brokers = stdout.trim().split('\n').pop() ?? '';
-  const logFile = join(root, '.cache', 'kafka', 'run', String(port), 'broker.log');
+  const logFile = join(process.env.SLUICE_KAFKA_CACHE ?? join(root, '.cache', 'kafka'), 'run', String(port), 'broker.log');
   const log = await readFile(logFile, 'utf8');
   const version = /Kafka version: (\S+)/.exec(log)?.[1] ?? 'unknown';
   return { brokers, version, logFile };
