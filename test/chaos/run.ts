@@ -98,12 +98,13 @@ const git = (...args: string[]): string => {
 };
 // The engine is what src/ holds: name the last commit that changed it, and the checkout the suite ran from.
 const commit = `${git('log', '-1', '--format=%h', '--', 'src')} (checkout ${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') === '' ? '' : ', src/ modified'})`;
-const write = () =>
-  // The bad-input figures come from the fuzz test (test/integration/engine/fuzzed-input.test.ts) and are kept
-  // in their own file, so a chaos run keeps them in results.md.
-  const badInput = join(import.meta.dirname, 'bad-input.md');
+// The bad-input figures come from the fuzz test (test/integration/engine/fuzzed-input.test.ts) and are kept in
+// their own file, so every chaos run keeps them in results.md.
+const badInput = join(import.meta.dirname, 'bad-input.md');
+const write = () => {
   const appendix = existsSync(badInput) ? `\n${readFileSync(badInput, 'utf8')}` : '';
   writeFileSync(out, resultsMarkdown(results, { command, seed, commit, startedAt, durationMs: Date.now() - startedAt.getTime(), kafkaVersion }) + appendix);
+};
 try {
   for (const name of chosen) {
     const spec = specs[name as (typeof ALL_SCENARIOS)[number]];
