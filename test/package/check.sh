@@ -97,7 +97,7 @@ EOF
   node --input-type=module -e "
     const { PUBLIC_DIR } = await import('./node_modules/sluice/dist/server/app.js');
     const { existsSync } = await import('node:fs');
-    if (!existsSync(PUBLIC_DIR + '/index.html') || !existsSync(PUBLIC_DIR + '/dashboard.js')) throw new Error('no dashboard files in ' + PUBLIC_DIR);
+    if (!existsSync(PUBLIC_DIR + '/index.html') || !existsSync(PUBLIC_DIR + '/js/main.js') || !existsSync(PUBLIC_DIR + '/dashboard.css')) throw new Error('no dashboard files in ' + PUBLIC_DIR);
     console.log('dashboard files in', PUBLIC_DIR);" || fail "Node $major: dashboard files"
 
   step "Node $major: tsc type-checks a topology against the package's declarations"

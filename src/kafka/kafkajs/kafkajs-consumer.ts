@@ -71,6 +71,7 @@ export class KafkajsConsumer implements GroupConsumer {
   private onBatch: ((batch: InputBatch, controls: BatchControls) => Promise<void>) | undefined;
   /** Restarts of the kafkajs consumer by this adapter in a row (reset by a successful join). */
   private restarts = 0;
+  private rejoining = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private state: ConsumerState = 'created';
   private joins = 0;
@@ -196,11 +197,9 @@ export class KafkajsConsumer implements GroupConsumer {
 
   private onGroupJoin(memberId: string, memberAssignment: Record<string, number[]>): void {
     this.joins += 1;
-    if (this.restarts > 0) {
-      this.logger.info({ groupId: this.options.groupId, attempts: this.restarts }, 'the consumer is back in the group');
-      this.restarts = 0;
-      this.notifyMembership('in-group');
-    }
+    if (this.restarts > 0) this.logger.info({ groupId: this.options.groupId, attempts: this.restarts }, 'the consumer is back in the group');
+    this.restarts = 0;
+    this.setRejoining(false);
     const partitions: TopicPartition[] = [];
     for (const topic of Object.keys(memberAssignment).sort()) {
       for (const partition of [...(memberAssignment[topic] ?? [])].sort((a, b) => a - b)) partitions.push({ topic, partition });
@@ -226,6 +225,7 @@ export class KafkajsConsumer implements GroupConsumer {
   private onKafkajsCrash(error: Error, restart: boolean): void {
     if (restart) {
       this.logger.warn({ groupId: this.options.groupId, err: describeError(error) }, 'the consumer crashed; kafkajs restarts it');
+      this.setRejoining(true);
       return;
     }
     if (this.handlerError !== undefined || isPermanentConsumerError(error)) {
@@ -236,7 +236,7 @@ export class KafkajsConsumer implements GroupConsumer {
     // not found, connections closed while it rejoins). The member's tasks stay with the runtime, which sees the
     // next assignment; the consumer starts over with backoff until the broker is back.
     this.restarts += 1;
-    if (this.restarts === 1) this.notifyMembership('rejoining');
+    this.setRejoining(true);
     const delayMs = Math.min(RESTART_MAX_MS, RESTART_INITIAL_MS * 2 ** Math.min(this.restarts - 1, 10));
     this.logger.warn({ groupId: this.options.groupId, err: describeError(error), attempt: this.restarts, retryInMs: delayMs }, 'the consumer stopped on a broker error; starting it again');
     this.restartTimer = setTimeout(() => void this.restart(), delayMs);
@@ -284,6 +284,13 @@ export class KafkajsConsumer implements GroupConsumer {
 
   onMembershipChange(listener: (membership: 'in-group' | 'rejoining') => void): void {
     this.membershipListeners.push(listener);
+  }
+
+  /** Tells membership listeners once per change: lost the group session (crashed, restarting) / joined again. */
+  private setRejoining(rejoining: boolean): void {
+    if (this.rejoining === rejoining) return;
+    this.rejoining = rejoining;
+    this.notifyMembership(rejoining ? 'rejoining' : 'in-group');
   }
 
   private notifyMembership(membership: 'in-group' | 'rejoining'): void {
