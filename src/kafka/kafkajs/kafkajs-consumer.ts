@@ -137,19 +137,24 @@ export class KafkajsConsumer implements GroupConsumer {
     this.onBatch = onBatch;
     const what = `starting the consumer of group ${this.options.groupId} on ${this.options.topics.join(', ')}`;
     try {
-      await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
-        eachBatch: (payload) => this.eachBatch(payload, onBatch),
-      });
+      await this.subscribeAndRun(onBatch);
     } catch (error) {
       if (isPermanentConsumerError(error) || this.handlerError !== undefined) throw toKafkaError(error, what);
       // The first join failed on the cluster's state (a broker restarting): start over as after a crash.
       await this.consumer.disconnect().catch(() => undefined);
       this.onKafkajsCrash(error instanceof Error ? error : new Error(String(error)), false);
     }
+  }
+
+  /** Subscribes the current kafkajs consumer and starts its fetch loop (no auto-commit, one batch at a time). */
+  private async subscribeAndRun(onBatch: (batch: InputBatch, controls: BatchControls) => Promise<void>): Promise<void> {
+    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.eachBatch(payload, onBatch),
+    });
   }
 
   private async eachBatch(
@@ -249,13 +254,7 @@ export class KafkajsConsumer implements GroupConsumer {
     this.consumer = this.createKafkajsConsumer();
     try {
       await this.consumer.connect();
-      await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
-        eachBatch: (payload) => this.eachBatch(payload, onBatch),
-      });
+      await this.subscribeAndRun(onBatch);
     } catch (error) {
       await this.consumer.disconnect().catch(() => undefined);
       this.onKafkajsCrash(error instanceof Error ? error : new Error(String(error)), false);
