@@ -152,7 +152,15 @@ export class TaskManager {
       // Kept: commit what is pending, then make sure nobody else committed for it in between.
       if (managed.task.hasPendingWork()) await this.commitNow(managed, Date.now());
       if (this.tasks.get(id) !== managed) continue; // that commit failed: it is being rebuilt
-      if (await keptTaskIsCurrent(await this.adminClient(), this.o.plan.applicationId, managed.task, managed.commits.changelogEnds)) {
+      const current = await this.adminClient()
+        .then((admin) => keptTaskIsCurrent(admin, this.o.plan.applicationId, managed.task, managed.commits.changelogEnds))
+        .catch((error: unknown) => {
+          // Cannot tell (a broker restarting): a rebuild is always safe.
+          this.o.logger.warn({ task: id, err: error }, 'could not check a kept task against the broker; building it again');
+          return false;
+        });
+      if (this.tasks.get(id) !== managed) continue;
+      if (current) {
         this.seekToPositions(managed.task);
       } else {
         this.o.logger.info({ task: id }, 'kept task is stale (its changelog or offsets moved while it was away); building it again');
@@ -332,10 +340,20 @@ export class TaskManager {
     return closed;
   }
 
+  /**
+   * Points the consumer at the task's positions. Harmless when it cannot (the consumer restarting after a broker
+   * error): it then fetches from the group's committed offsets, never ahead of the task, and the task skips what
+   * it already processed.
+   */
   private seekToPositions(task: Task): void {
     for (const topic of task.inputTopics) {
       const position = task.position(topic);
-      if (position !== undefined) this.o.consumer.seek({ topic, partition: task.partition, offset: position });
+      if (position === undefined) continue;
+      try {
+        this.o.consumer.seek({ topic, partition: task.partition, offset: position });
+      } catch (error) {
+        this.o.logger.debug({ task: task.id, topic, err: error }, 'seek deferred: the consumer is not in the group right now');
+      }
     }
   }
 
@@ -408,7 +426,11 @@ export class TaskManager {
     if (nowMs - this.lastPurgeMs >= PURGE_INTERVAL_MS) {
       this.lastPurgeMs = nowMs;
       const committed = [...this.tasks.values()].filter((m) => m.task.state === 'running').map((m) => m.task);
-      await purgeRepartitionTopics(await this.adminClient(), committed, this.repartitionTopics, this.o.logger);
+      try {
+        await purgeRepartitionTopics(await this.adminClient(), committed, this.repartitionTopics, this.o.logger);
+      } catch (error) {
+        this.o.logger.warn({ err: error }, 'could not purge consumed repartition records; will retry');
+      }
     }
   }
 
