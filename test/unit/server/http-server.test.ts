@@ -120,9 +120,16 @@ describe('startHttpServer', () => {
 
   describe('GET /healthz', () => {
     it('is 200 while the event loop is responsive', async () => {
-      const res = await fetch(`${base}/healthz`);
-      expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ status: 'ok', eventLoopLagMs: expect.any(Number) });
+      // A loaded machine (or the previous test's work) can lag the loop past the 150 ms limit for a moment:
+      // ask until the loop has been responsive, as a probe would.
+      let body: unknown;
+      const status = async () => {
+        const res = await fetch(`${base}/healthz`);
+        body = await res.json();
+        return res.status;
+      };
+      await expect.poll(status, { timeout: 10_000, interval: 50 }).toBe(200);
+      expect(body).toMatchObject({ status: 'ok', eventLoopLagMs: expect.any(Number) });
     });
 
     it('is 503 when the event loop was blocked longer than the limit, then recovers', async () => {
@@ -133,7 +140,7 @@ describe('startHttpServer', () => {
       const res = await fetch(`${base}/healthz`);
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ status: 'unhealthy', reason: expect.stringMatching(/^event loop blocked for \d\.\d s \(limit 0\.\d s\)$/), eventLoopLagMs: expect.any(Number) });
-      await expect.poll(async () => (await fetch(`${base}/healthz`)).status, { timeout: 3_000, interval: 50 }).toBe(200);
+      await expect.poll(async () => (await fetch(`${base}/healthz`)).status, { timeout: 10_000, interval: 50 }).toBe(200);
     });
   });
 
