@@ -101,13 +101,6 @@ export class TaskManager {
     return this.applied !== undefined;
   }
 
-  /** True while an assignment is being applied or a task of it is not running yet. */
-  isReconciling(): boolean {
-    if (this.reconciling || this.latest !== this.applied) return true;
-    for (const id of this.assigned.keys()) if (this.tasks.get(id)?.task.state !== 'running') return true;
-    return false;
-  }
-
   private async adminClient(): Promise<Admin> {
     if (this.admin === undefined) {
       const admin = this.o.client.admin();
