@@ -13,11 +13,11 @@ describe('dashboard', () => {
   let dashboard: OpenDashboard;
 
   beforeAll(async () => {
-    const started = await startFakeDashboard({ fake: { joinAfterMs: 0, restoreMs: 4_000 } });
+    const started = await startFakeDashboard({ fake: { joinAfterMs: 0, restoreMs: 4_000, holdRestore: true } });
     server = started.server;
     fake = started.fake;
     dashboard = await openDashboard(started.url, 'test-output/dashboard-restoring.png');
-  }, 30_000);
+  }, 90_000);
 
   afterAll(async () => {
     await dashboard?.close();

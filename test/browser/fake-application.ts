@@ -30,6 +30,11 @@ export interface FakeApplicationOptions {
   readonly joinAfterMs?: number;
   /** Time each task spends restoring after the assignment. */
   readonly restoreMs?: number;
+  /**
+   * Stateful tasks stay restoring (progress capped below 100%) until `finishRestore()`, however long the test
+   * takes to get there: a test that checks the restoring state must not race the clock.
+   */
+  readonly holdRestore?: boolean;
   /** How often running tasks commit output; 0 commits none by themselves. Default 400 ms. */
   readonly commitIntervalMs?: number;
   readonly now?: () => number;
@@ -65,6 +70,7 @@ export function createFakeApplication(options: FakeApplicationOptions = {}): Fak
   const partitions = options.partitions ?? 3;
   const joinAfterMs = options.joinAfterMs ?? 1_500;
   const restoreMs = options.restoreMs ?? 6_000;
+  const holdRestore = options.holdRestore ?? false;
   const commitIntervalMs = options.commitIntervalMs ?? 400;
   const now = options.now ?? Date.now;
   const startedAtMs = now();
@@ -102,7 +108,8 @@ export function createFakeApplication(options: FakeApplicationOptions = {}): Fak
       for (const [index, t] of taskIds.entries()) {
         // Stateless tasks (sub-topology 0) have nothing to restore; stateful ones finish one after another.
         const restoreFor = t.subtopology === 0 ? 0 : restoreMs * (0.6 + 0.2 * t.partition);
-        const progress = restoredEarly || restoreFor === 0 ? 1 : Math.min(1, Math.max(0, sinceJoinMs) / restoreFor);
+        const ramp = Math.min(1, Math.max(0, sinceJoinMs) / restoreFor);
+        const progress = restoredEarly || restoreFor === 0 ? 1 : holdRestore ? Math.min(0.95, ramp) : ramp;
         const running = progress >= 1;
         const runningForSec = running ? Math.max(0, (restoredEarly ? nowMs - startedAtMs : sinceJoinMs - restoreFor) / 1000) : 0;
         const inRate = running ? 180 + 40 * Math.sin(nowMs / 3000 + index) + 15 * t.partition : 0;

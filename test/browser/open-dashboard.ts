@@ -4,6 +4,8 @@ import { chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env['SLUICE_CHROMIUM'] ?? '/usr/bin/chromium';
 
+const LAUNCH_TIMEOUT_MS = 60_000;
+
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--headless',
@@ -33,7 +35,8 @@ export interface OpenDashboard {
  */
 export async function openDashboard(url: string, screenshotPath: string, options: { timeoutMs?: number } = {}): Promise<OpenDashboard> {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: timeoutMs });
+  // The first launch on a fresh machine (cold disk cache, just installed) has taken over 15 s in CI.
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: LAUNCH_TIMEOUT_MS });
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
