@@ -126,7 +126,12 @@ export function tumbling(size: Duration): TimeWindows {
 
 /** Fixed, overlapping windows: `hopping('5m', { advance: '1m' })`; a record belongs to size/advance windows. */
 export function hopping(size: Duration, options: { readonly advance: Duration }): TimeWindows {
-  return TimeWindows.create(size, options.advance, 'hopping');
+  // Checked at run time too: from plain JS, `hopping('5m', '1m')` would otherwise build tumbling windows silently.
+  const advance = typeof options === 'object' && options !== null ? (options as { advance?: unknown }).advance : undefined;
+  if (advance === undefined) {
+    throw new TopologyError(`hopping(${JSON.stringify(size)}, ...) needs its advance as an option, e.g. hopping('5m', { advance: '1m' }); got ${JSON.stringify(options) ?? String(options)}`);
+  }
+  return TimeWindows.create(size, advance as Duration, 'hopping');
 }
 
 /** Kafka Streams sliding windows with time difference `size`: `sliding('10s')`. */

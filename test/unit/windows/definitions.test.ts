@@ -41,6 +41,9 @@ describe('window definitions are validated, immutable values', () => {
     ['bad size', () => tumbling('1y' as '1s'), 'tumbling window size "1y" is not a duration (expected e.g. "30s")'],
     ['advance > size', () => hopping('1m', { advance: '2m' }), 'hopping window advance "2m" must not exceed the window size "1m"'],
     ['zero advance', () => hopping('1m', { advance: 0 }), 'hopping window advance "0" must be greater than 0'],
+    // From plain JS the advance may come positionally; that must not build tumbling windows silently.
+    ['advance not as an option', () => hopping('1m', '5m' as unknown as { advance: '5m' }), `hopping("1m", ...) needs its advance as an option, e.g. hopping('5m', { advance: '1m' }); got "5m"`],
+    ['no options', () => hopping('1m', undefined as unknown as { advance: '5m' }), 'needs its advance as an option'],
     ['bad grace', () => tumbling('1m').grace('10x' as '10s'), 'tumbling window grace "10x" is not a duration (expected e.g. "30s")'],
     ['negative grace', () => hopping(10, { advance: 5 }).grace(-1), 'hopping window grace -1 is not a duration'],
     ['zero sliding size', () => sliding('0s'), 'sliding window size "0s" must be greater than 0'],
