@@ -20,25 +20,21 @@ export interface StoreOptions<K, V> {
   readonly valueSerde?: StoreSerde<V>;
 }
 
-interface Slot<K, V> {
-  readonly id: string;
-  readonly key: K;
-  value: V;
-  live: boolean;
-  /** Already in `pending` with this slot: further puts only change `value`. */
-  logged: boolean;
-}
-
 /**
  * KeyValueStore in a Map. Changes are coalesced per key until drained (the last value wins; a delete is a
  * tombstone) and encoded only at drain time, so a hot key costs one encode per commit.
+ *
+ * Layout, for memory per key: one Map from the key's id (its changelog form as a string: for JSON keys the
+ * JSON text) straight to the value, and a Set of the ids changed since the last drain. No object per entry,
+ * and the key is held once, as its id: `entries()` decodes keys from ids when asked (snapshots, views,
+ * timers), which is rare next to get/put.
  */
 export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   readonly name: string;
   private readonly keys: KeyCodec<K>;
   private readonly values: StoreSerde<V>;
-  private readonly slots = new Map<string, Slot<K, V>>();
-  private readonly pending = new Map<string, Slot<K, V>>();
+  private readonly map = new Map<string, V>();
+  private readonly pending = new Set<string>();
 
   constructor(options: StoreOptions<K, V>) {
     this.name = options.name;
@@ -47,27 +43,32 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   get(key: K): V | undefined {
-    return this.slots.get(this.keys.id(key))?.value;
+    return this.map.get(this.keys.id(key));
   }
 
   put(key: K, value: V): void {
-    this.write(this.keys.id(key), key, value, true);
+    const id = this.keys.id(key);
+    this.map.set(id, value);
+    this.pending.add(id);
   }
 
   delete(key: K): void {
-    this.remove(this.keys.id(key), true);
+    const id = this.keys.id(key);
+    this.map.delete(id);
+    // Deleting an absent key still logs a tombstone: the changelog may hold a value we never restored.
+    this.pending.add(id);
   }
 
   *entries(): IterableIterator<readonly [K, V]> {
-    for (const slot of this.slots.values()) yield [slot.key, slot.value];
+    for (const [id, value] of this.map) yield [this.keys.key(id), value];
   }
 
   *exportEntries(): Iterable<ChangelogEntry> {
-    for (const slot of this.slots.values()) yield { key: this.keys.bytes(slot.id), value: this.values.encode(slot.value) };
+    for (const [id, value] of this.map) yield { key: this.keys.bytes(id), value: this.values.encode(value) };
   }
 
   size(): number {
-    return this.slots.size;
+    return this.map.size;
   }
 
   hasChanges(): boolean {
@@ -76,52 +77,22 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
 
   drainChanges(): ChangelogEntry[] {
     const changes: ChangelogEntry[] = [];
-    for (const slot of this.pending.values()) {
-      slot.logged = false;
-      changes.push({ key: this.keys.bytes(slot.id), value: slot.live ? this.values.encode(slot.value) : null });
+    for (const id of this.pending) {
+      const live = this.map.has(id);
+      changes.push({ key: this.keys.bytes(id), value: live ? this.values.encode(this.map.get(id) as V) : null });
     }
     this.pending.clear();
     return changes;
   }
 
   restore(entry: ChangelogEntry): void {
-    const { id, key } = this.keys.decode(entry.key);
-    if (entry.value === null) this.remove(id, false);
-    else this.write(id, key, this.values.decode(entry.value), false);
+    const id = this.keys.idOf(entry.key);
+    if (entry.value === null) this.map.delete(id);
+    else this.map.set(id, this.values.decode(entry.value));
   }
 
   clear(): void {
-    this.slots.clear();
+    this.map.clear();
     this.pending.clear();
-  }
-
-  private write(id: string, key: K, value: V, log: boolean): void {
-    let slot = this.slots.get(id);
-    if (slot === undefined) {
-      slot = { id, key, value, live: true, logged: false };
-      this.slots.set(id, slot);
-    } else {
-      slot.value = value;
-    }
-    if (log && !slot.logged) {
-      slot.logged = true;
-      this.pending.set(id, slot);
-    }
-  }
-
-  private remove(id: string, log: boolean): void {
-    const slot = this.slots.get(id);
-    if (slot !== undefined) {
-      this.slots.delete(id);
-      slot.live = false;
-    }
-    if (!log) return;
-    if (slot !== undefined) {
-      slot.logged = true;
-      this.pending.set(id, slot);
-    } else if (!this.pending.has(id)) {
-      // Deleting an absent key still logs a tombstone: the changelog may hold a value we never restored.
-      this.pending.set(id, { id, key: undefined as K, value: undefined as V, live: false, logged: true });
-    }
   }
 }

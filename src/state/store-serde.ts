@@ -28,6 +28,10 @@ const JSON_SERDE: StoreSerde<unknown> = {
 export interface KeyCodec<K> {
   id(key: K): string;
   bytes(id: string): Buffer;
+  /** The id of changelog key bytes (the restore path: no key object is made). */
+  idOf(bytes: Buffer): string;
+  /** The key an id stands for. */
+  key(id: string): K;
   decode(bytes: Buffer): { readonly id: string; readonly key: K };
 }
 
@@ -37,6 +41,8 @@ export function keyCodecFor<K>(serde: StoreSerde<K> | undefined): KeyCodec<K> {
   return {
     id: (key) => serde.encode(key).toString('latin1'),
     bytes: (id) => Buffer.from(id, 'latin1'),
+    idOf: (bytes) => bytes.toString('latin1'),
+    key: (id) => serde.decode(Buffer.from(id, 'latin1')),
     decode: (bytes) => ({ id: bytes.toString('latin1'), key: serde.decode(bytes) }),
   };
 }
@@ -58,6 +64,8 @@ function jsonKeys<K>(): KeyCodec<K> {
       return lastId;
     },
     bytes: (id) => Buffer.from(id, 'utf8'),
+    idOf: (bytes) => bytes.toString('utf8'),
+    key: (id) => JSON.parse(id) as K,
     decode: (bytes) => {
       const id = bytes.toString('utf8');
       return { id, key: JSON.parse(id) as K };

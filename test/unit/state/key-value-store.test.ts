@@ -99,4 +99,18 @@ describe('InMemoryKeyValueStore', () => {
     store.delete('a');
     expect(text([...store.exportEntries()])).toEqual(['"b"=2']);
   });
+
+  it('holds each key once, as its changelog form, and gives the keys back from entries()', () => {
+    const store = new InMemoryKeyValueStore<{ user: string; n: number }, number>({ name: 'kv' });
+    store.put({ user: 'a', n: 1 }, 10);
+    store.put({ user: 'b', n: 2 }, 20);
+    const restored = new InMemoryKeyValueStore<{ user: string; n: number }, number>({ name: 'kv' });
+    for (const entry of store.drainChanges()) restored.restore(entry);
+    expect([...restored.entries()]).toEqual([
+      [{ user: 'a', n: 1 }, 10],
+      [{ user: 'b', n: 2 }, 20],
+    ]);
+    expect(restored.get({ user: 'b', n: 2 })).toBe(20);
+    expect(restored.hasChanges()).toBe(false);
+  });
 });
