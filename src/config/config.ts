@@ -38,9 +38,10 @@ export interface SluiceConfig {
   /**
    * A record whose event time is further ahead of the wall clock than this is bad input (handled by onError), so
    * one record stamped in year 3000 cannot close every window at once. Records before 1970 or not finite are bad
-   * input too.
+   * input too. Undefined when neither the flag nor the env sets it: the topology's `maxFutureSkew` applies, else
+   * DEFAULT_MAX_FUTURE_SKEW_MS.
    */
-  readonly maxFutureSkewMs: number;
+  readonly maxFutureSkewMs: number | undefined;
   readonly sasl: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | undefined;
   readonly schemaRegistry: { readonly url: string; readonly username?: string; readonly password?: string } | undefined;
 }
@@ -89,8 +90,7 @@ export const CONFIG_FLAGS: readonly string[] = Object.values(S).map((s) => s.fla
 /** Flags that are switches: `--kafka-ssl` alone means true; `--kafka-ssl false` is accepted too. */
 export const SWITCH_FLAGS: readonly string[] = [S.ssl.flag, S.allowPlaintextSasl.flag];
 
-/** One day: event time more than this ahead of the wall clock is bad input by default. */
-export const DEFAULT_MAX_FUTURE_SKEW_MS = 86_400_000;
+export { DEFAULT_MAX_FUTURE_SKEW_MS } from '../dsl/define-topology.ts';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -109,8 +109,12 @@ function describe(setting: Setting): string {
 }
 
 function integer(setting: Setting, flags: ConfigInput, env: ConfigInput, fallback: number, min: number, max: number): number {
+  return optionalInteger(setting, flags, env, min, max) ?? fallback;
+}
+
+function optionalInteger(setting: Setting, flags: ConfigInput, env: ConfigInput, min: number, max: number): number | undefined {
   const raw = read(setting, flags, env);
-  if (raw === undefined) return fallback;
+  if (raw === undefined) return undefined;
   const n = Number(raw.value);
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(`${raw.source} is "${raw.value}" (expected an integer from ${min} to ${max})`, { context: { field: raw.source } });
@@ -281,7 +285,7 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
     maxWaitMs: integer(S.maxWait, flags, env, 100, 1, 30_000),
     stallTimeoutMs: integer(S.stallTimeout, flags, env, 30_000, 1_000, 86_400_000),
     maxRecordBytes: integer(S.maxRecordBytes, flags, env, 1_000_000, 1_024, 100_000_000),
-    maxFutureSkewMs: integer(S.maxFutureSkew, flags, env, DEFAULT_MAX_FUTURE_SKEW_MS, 0, 3_153_600_000_000),
+    maxFutureSkewMs: optionalInteger(S.maxFutureSkew, flags, env, 0, 3_153_600_000_000),
     ssl,
     sslCaFile: caFile?.value,
     sslCa,

@@ -4,6 +4,9 @@ import { parseDuration, type Duration } from '../time/duration.ts';
 import { TopologyGraph, type TimestampExtractor } from './graph.ts';
 import { Stream } from './stream.ts';
 
+/** One day: event time more than this ahead of the wall clock is bad input by default. */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 86_400_000;
+
 export type ErrorPolicy = 'fail' | 'skip' | 'dead-letter';
 
 /** Options a topology module gives; durations accept '10s'-style strings. */
@@ -16,6 +19,11 @@ export interface TopologyOptions {
   readonly maxOutOfOrderness?: Duration;
   /** An input partition with no record for this long no longer holds the watermark back; then time advances with the wall clock. Default: never. */
   readonly idleTimeout?: Duration;
+  /**
+   * Event time further ahead of the wall clock than this is bad input (handled by onError), so one record
+   * stamped in year 3000 cannot close every window at once. Default '1d'; `--max-future-skew-ms` overrides it.
+   */
+  readonly maxFutureSkew?: Duration;
 }
 
 /** Options compiled once: numbers with units. */
@@ -24,6 +32,7 @@ export interface CompiledTopologyOptions {
   readonly onError: ErrorPolicy;
   readonly maxOutOfOrdernessMs: number;
   readonly idleTimeoutMs: number | null;
+  readonly maxFutureSkewMs: number;
 }
 
 export interface SourceOptions<K, V> {
@@ -65,6 +74,7 @@ function compile(options: TopologyOptions): CompiledTopologyOptions {
     onError,
     maxOutOfOrdernessMs: options.maxOutOfOrderness === undefined ? 0 : parseDuration(options.maxOutOfOrderness, 'maxOutOfOrderness'),
     idleTimeoutMs: options.idleTimeout === undefined ? null : parseDuration(options.idleTimeout, 'idleTimeout'),
+    maxFutureSkewMs: options.maxFutureSkew === undefined ? DEFAULT_MAX_FUTURE_SKEW_MS : parseDuration(options.maxFutureSkew, 'maxFutureSkew'),
   };
 }
 

@@ -189,7 +189,7 @@ export class TaskManager {
         plan,
         topology,
         metrics,
-        maxFutureSkewMs: config.maxFutureSkewMs,
+        maxFutureSkewMs: config.maxFutureSkewMs ?? topology.options.maxFutureSkewMs,
         recordLog: { warn: (fields, message) => void this.recordLog.warn(`${id}:${String(fields.code)}`, fields, message) },
         onLate: (owner, late, source, lateTopic) =>
           void this.lateLog.warn(
