@@ -14,7 +14,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { taskIdFor, transactionalIdFor } from '../planner/names.ts';
 import type { Plan, Subtopology } from '../planner/plan.ts';
 import type { Serde } from '../serde/serde.ts';
-import { keptTaskIsCurrent } from './kept-task-check.ts';
+import { currentKeptTasks } from './kept-task-check.ts';
 import { RecordFailedError } from './record-error-handler.ts';
 import { PURGE_INTERVAL_MS, purgeRepartitionTopics } from './repartition-purger.ts';
 import { StallDetector } from './stall-detector.ts';
@@ -134,32 +134,38 @@ export class TaskManager {
     this.assigned = wanted;
     // Commits in flight end first (their outcomes are handled as usual), so every decision below sees settled tasks.
     await Promise.all([...this.tasks.values()].map((m) => m.commits.settle()));
-    for (const [id, managed] of [...this.tasks]) {
-      if (this.tasks.get(id) !== managed) continue;
-      if (!wanted.has(id)) {
-        this.backoff.forget(id);
-        await this.closeClean(managed);
-        continue;
-      }
-      if (managed.task.state !== 'running') continue; // still being built: the build goes on
-      // Kept: commit what is pending, then make sure nobody else committed for it in between.
-      if (managed.task.hasPendingWork()) await this.commitNow(managed, Date.now());
-      if (this.tasks.get(id) !== managed) continue; // that commit failed: it is being rebuilt
+    // Tasks no longer ours commit and close; kept ones commit what is pending. All at once: each task has its
+    // own producer, and an instance may hold a hundred tasks.
+    const gone = [...this.tasks.values()].filter((m) => !wanted.has(m.task.id));
+    for (const managed of gone) this.backoff.forget(managed.task.id);
+    const keptRunning = [...this.tasks.values()].filter((m) => wanted.has(m.task.id) && m.task.state === 'running'); // others are being built: the build goes on
+    await Promise.all([
+      ...gone.map((m) => this.closeClean(m)),
+      ...keptRunning.map(async (m) => {
+        if (m.task.hasPendingWork()) await this.commitNow(m, Date.now());
+      }),
+    ]);
+    // Then make sure nobody else committed for the kept ones in between.
+    const kept = keptRunning.filter((m) => this.tasks.get(m.task.id) === m); // a failed commit is being rebuilt
+    if (kept.length > 0) {
       const current = await this.adminClient()
-        .then((admin) => keptTaskIsCurrent(admin, this.o.plan.applicationId, managed.task, managed.commits.changelogEnds))
+        .then((admin) => currentKeptTasks(admin, this.o.plan.applicationId, kept.map((m) => ({ task: m.task, changelogEnds: m.commits.changelogEnds }))))
         .catch((error: unknown) => {
           // Cannot tell (a broker restarting): a rebuild is always safe.
-          this.o.logger.warn({ task: id, err: error }, 'could not check a kept task against the broker; building it again');
-          return false;
+          this.o.logger.warn({ tasks: kept.map((m) => m.task.id), err: error }, 'could not check kept tasks against the broker; building them again');
+          return new Set<Task>();
         });
-      if (this.tasks.get(id) !== managed) continue;
-      if (current) {
-        this.seekToPositions(managed.task);
-      } else {
-        this.o.logger.info({ task: id }, 'kept task is stale (its changelog or offsets moved while it was away); building it again');
-        this.o.metrics.taskRebuilds.inc({ reason: 'stale' });
-        void this.drop(managed);
-        this.startBuild(id, 0);
+      for (const managed of kept) {
+        const id = managed.task.id;
+        if (this.tasks.get(id) !== managed) continue;
+        if (current.has(managed.task)) {
+          this.seekToPositions(managed.task);
+        } else {
+          this.o.logger.info({ task: id }, 'kept task is stale (its changelog or offsets moved while it was away); building it again');
+          this.o.metrics.taskRebuilds.inc({ reason: 'stale' });
+          void this.drop(managed);
+          this.startBuild(id, 0);
+        }
       }
     }
     this.o.consumer.resume([...this.tasks.values()].filter((m) => m.task.state === 'running').flatMap((m) => this.partitionsOf(m.task)));
@@ -521,7 +527,7 @@ export class TaskManager {
   /** Graceful shutdown: every task commits what it has and closes. Builds in progress stop. */
   async closeAll(): Promise<void> {
     this.stopped = true;
-    for (const managed of [...this.tasks.values()]) await this.closeClean(managed);
+    await Promise.all([...this.tasks.values()].map((managed) => this.closeClean(managed)));
     await this.release();
   }
 
