@@ -4,11 +4,14 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { Plan } from '../planner/plan.ts';
 import { deleteSnapshot, loadSnapshot, readSnapshot, writeSnapshot, type SnapshottableStore } from '../state/snapshot.ts';
 import { CHECKPOINT_KEY, decodeCheckpoint, LEGACY_WATERMARK_KEY, type Checkpoint } from '../eos/checkpoint.ts';
+import { TaskCorruptedError } from '../errors/index.ts';
 import type { Task } from './task.ts';
 
 /** Pseudo-offset keys under which a snapshot carries the task watermark and checkpoint. */
 const SNAPSHOT_WATERMARK = '\u0000watermark';
 const SNAPSHOT_CHECKPOINT = '\u0000checkpoint';
+/** How many times a restore reads a changelog tail that appeared after its end offsets were read. */
+const MAX_TAIL_ROUNDS = 5;
 
 /** What a restore found. */
 export interface RestoreResult {
@@ -110,7 +113,31 @@ export class StateRestorer {
         }
       }
     }
-    const fromChangelog = await this.replay(task, ranges, shouldStop);
+    let fromChangelog = await this.replay(task, ranges, shouldStop);
+    // The end offsets are read once more after the replay. Nobody else writes this task's changelogs (its
+    // fresh producer fenced any older one), so they must not have moved: if they did, the first answer was
+    // stale (a broker recovering reports early ends) and the stores lack committed transactions. The tail is
+    // read, and the ends read again, until they hold still.
+    for (let round = 1; ; round++) {
+      const again = await this.changelogEnds(task);
+      const tails: typeof ranges = [];
+      for (const now of again) {
+        const before = ranges.find((r) => r.store === now.store);
+        if (before === undefined || now.high === before.high) continue;
+        if (now.high < before.high || round > MAX_TAIL_ROUNDS) {
+          throw new TaskCorruptedError(
+            `task ${task.id}: changelog ${now.topic} partition ${task.partition} ended at ${before.high} when restored and at ${now.high} just after; its end offsets do not hold still, so the restored state cannot be trusted; building the task again`,
+            { retriable: true, context: { taskId: task.id, topic: now.topic, partition: task.partition } },
+          );
+        }
+        tails.push({ ...now, low: before.high });
+        before.high = now.high;
+      }
+      if (tails.length === 0) break;
+      this.logger.warn({ task: task.id, tails: tails.map((t) => `${t.topic}: ${t.low}..${t.high}`) }, 'changelog end offsets were stale when the restore began; reading the rest');
+      fromChangelog = (await this.replay(task, tails, shouldStop)) ?? fromChangelog;
+      for (const t of tails) changelogEnds.set(t.topic, t.high);
+    }
     return { checkpoint: fromChangelog ?? fromSnapshot, changelogEnds };
   }
 

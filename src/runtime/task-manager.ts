@@ -6,7 +6,7 @@ import { RecoveryBackoff } from '../eos/recovery-backoff.ts';
 import type { TaskCommitter } from '../eos/task-committer.ts';
 import { TaskCommits, type CommitResult } from '../eos/task-commits.ts';
 import { TransactionalCommitter } from '../eos/transactional-committer.ts';
-import { ConfigError, SluiceError, TopologyError } from '../errors/index.ts';
+import { ConfigError, SluiceError, TaskCorruptedError, TopologyError } from '../errors/index.ts';
 import type { Admin, Assignment, GroupConsumer, InputBatch, KafkaClient, OutputRecord, Producer, TopicPartition } from '../kafka/types.ts';
 import type { Logger } from '../logging/logger.ts';
 import { RateLimitedLog } from '../logging/rate-limited.ts';
@@ -278,6 +278,16 @@ export class TaskManager {
         const positions = this.o.config.processingGuarantee === 'exactly_once' ? checkpoint.offsets : {};
         for (const [topic, offset] of Object.entries(positions)) {
           const fromGroup = task.committedPosition(topic);
+          // Every transaction of a stateful task writes its checkpoint beside its offsets, so a group offset
+          // past the last checkpoint read means the changelog read stopped short of committed transactions
+          // (end offsets the broker gave while it was recovering): their state is not in the stores. Going on
+          // would skip that input's effect on state; the task is built again instead.
+          if (fromGroup !== undefined && BigInt(fromGroup) > BigInt(offset)) {
+            throw new TaskCorruptedError(
+              `task ${task.id}: its changelog read ended at a checkpoint covering ${topic} up to offset ${offset}, but the group committed ${fromGroup}; the changelog end offsets were stale (a broker recovering?); building the task again`,
+              { retriable: true, context: { taskId: task.id, topic, partition: task.partition, offset: fromGroup } },
+            );
+          }
           if (fromGroup !== undefined && BigInt(offset) > BigInt(fromGroup)) {
             logger.warn({ task: task.id, topic, group: fromGroup, checkpoint: offset }, 'the group offset is behind the changelog checkpoint; resuming from the checkpoint');
             task.setCommittedPosition(topic, offset);

@@ -14,12 +14,14 @@
  *   failSend                a send fails for one partition (or any): retriable by default
  *   coordinatorUnavailable  sendOffsets / commit (and a consumer's commitOffsets, when no transactional id is
  *                           scoped) fail with a retriable COORDINATOR_NOT_AVAILABLE, before taking effect
+ *   staleEndOffsets         an admin's end-offsets read reports a partition's end `behind` records early (as a
+ *                           broker may while it recovers); the records are there, the answer is stale
  * Too-large records need no fault: MemoryKafka's `maxMessageBytes` (or a topic's max.message.bytes) rejects them.
  */
-export type FaultKind = 'end-txn-fails' | 'commit-reply-lost' | 'fenced-mid-transaction' | 'send-fails' | 'coordinator-unavailable';
+export type FaultKind = 'end-txn-fails' | 'commit-reply-lost' | 'fenced-mid-transaction' | 'send-fails' | 'coordinator-unavailable' | 'stale-end-offsets';
 
 /** The calls faults are checked on. */
-export type FaultApi = 'send' | 'sendOffsets' | 'commit' | 'abort' | 'commitOffsets';
+export type FaultApi = 'send' | 'sendOffsets' | 'commit' | 'abort' | 'commitOffsets' | 'topicOffsets';
 
 export interface FaultScope {
   /** Only producers with this transactional id (or ids the RegExp matches). Default: any producer or consumer. */
@@ -35,6 +37,18 @@ export interface SendFaultScope extends FaultScope {
   readonly partition?: number;
   /** Whether the send error is retriable (NOT_LEADER_OR_FOLLOWER) or not (INVALID_TXN_STATE). Default true. */
   readonly retriable?: boolean;
+  /** staleEndOffsets: how many records early the reported end is. Default 1. */
+  readonly behind?: number;
+}
+
+export interface StaleOffsetsScope {
+  readonly topic?: string | RegExp;
+  readonly partition?: number;
+  readonly clientId?: string;
+  /** How many end-offsets reads (per matching partition) are stale. Default 1. */
+  readonly times?: number;
+  /** How many records early the reported end is. Default 1. */
+  readonly behind?: number;
 }
 
 export interface CoordinatorFaultScope extends FaultScope {
@@ -71,6 +85,8 @@ export interface FaultEvent extends FaultCall {
 interface ArmedFault extends InjectedFault {
   readonly apis: readonly FaultApi[];
   readonly scope: SendFaultScope;
+  /** Topics a fault scoped by a RegExp applies to. */
+  readonly topicPattern?: RegExp;
   hits: number;
   remaining: number;
 }
@@ -111,6 +127,11 @@ export class FaultInjector {
     return this.arm('coordinator-unavailable', apis, { ...scope, times: scope.calls ?? scope.times ?? 1 });
   }
 
+  staleEndOffsets(scope: StaleOffsetsScope = {}): InjectedFault {
+    const { topic, ...rest } = scope;
+    return topic instanceof RegExp ? this.arm('stale-end-offsets', ['topicOffsets'], rest, topic) : this.arm('stale-end-offsets', ['topicOffsets'], topic === undefined ? rest : { ...rest, topic });
+  }
+
   /** Disarms every fault (events are kept). */
   clear(): void {
     for (const fault of this.armed) fault.remaining = 0;
@@ -129,6 +150,7 @@ export class FaultInjector {
   take(kind: FaultKind, call: FaultCall): SendFaultScope | undefined {
     for (const fault of this.armed) {
       if (fault.kind !== kind || fault.remaining <= 0 || !fault.apis.includes(call.api) || !matches(fault.scope, call)) continue;
+      if (fault.topicPattern !== undefined && (call.topic === undefined || !fault.topicPattern.test(call.topic))) continue;
       fault.remaining -= 1;
       fault.hits += 1;
       if (fault.remaining === 0) this.armed = this.armed.filter((f) => f !== fault);
@@ -138,7 +160,7 @@ export class FaultInjector {
     return undefined;
   }
 
-  private arm(kind: FaultKind, apis: readonly FaultApi[], scope: SendFaultScope): InjectedFault {
+  private arm(kind: FaultKind, apis: readonly FaultApi[], scope: SendFaultScope, topicPattern?: RegExp): InjectedFault {
     const times = scope.times ?? 1;
     if (!Number.isInteger(times) || times < 1) throw new RangeError(`a fault's times must be a positive integer (got ${times})`);
     const fault: ArmedFault = {
@@ -147,6 +169,7 @@ export class FaultInjector {
       scope,
       hits: 0,
       remaining: times,
+      ...(topicPattern !== undefined ? { topicPattern } : {}),
       cancel: () => {
         fault.remaining = 0;
         this.armed = this.armed.filter((f) => f !== fault);

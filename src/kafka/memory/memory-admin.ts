@@ -61,11 +61,11 @@ export class MemoryAdmin implements Admin {
 
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
     return this.call(`reading offsets of topic ${topic}`, () =>
-      this.requireTopic(topic).partitions.map((log) => ({
-        partition: log.partition,
-        low: String(log.logStartOffset),
-        high: String(log.lastStableOffset),
-      })),
+      this.requireTopic(topic).partitions.map((log) => {
+        const stale = this.cluster.faults.take('stale-end-offsets', { api: 'topicOffsets', clientId: this.link.clientId, transactionalId: null, topic, partition: log.partition });
+        const high = stale === undefined ? log.lastStableOffset : Math.max(log.logStartOffset, log.lastStableOffset - (stale.behind ?? 1));
+        return { partition: log.partition, low: String(log.logStartOffset), high: String(high) };
+      }),
     );
   }
 
