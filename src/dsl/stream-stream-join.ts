@@ -2,7 +2,8 @@ import { TopologyError } from '../errors/index.ts';
 import { joinStoreNames, STREAM_JOIN, type AnyJoiner, type JoinKind, type StreamJoinSideSpec } from '../joins/join-spec.ts';
 import { JoinWindows } from '../windows/definitions.ts';
 import type { GraphNode, StoreSpec, TopologyGraph } from './graph.ts';
-import { Stream, type Named } from './stream.ts';
+import type { Serde } from '../serde/serde.ts';
+import { Stream, type Named, type RepartitionOptions } from './stream.ts';
 
 /** Options of `join`, `leftJoin` and `outerJoin` between two streams. */
 export interface StreamJoinOptions extends Named {
@@ -16,8 +17,8 @@ const METHOD: Readonly<Record<JoinKind, string>> = { inner: 'join', left: 'leftJ
  * Adds a windowed stream–stream join to the graph: `<name>-left` and `<name>-right` (one operator per input,
  * each buffering its side in a changelogged window store and probing the other's) feeding the merge node
  * `<name>`, whose stream is returned. An input whose key changed upstream is first written to
- * `<applicationId>-<name>-<side>-input-repartition`, so equal keys of both sides meet in one task; the planner
- * gives such a topic the partition count of the other side.
+ * `<applicationId>-<name>-<side>-input-repartition`, so equal keys of both sides meet in one task: with the
+ * other side's key serde (so equal keys hash alike) and, from the planner, its partition count.
  */
 export function joinStreams<K, J>(
   graph: TopologyGraph,
@@ -37,8 +38,10 @@ export function joinStreams<K, J>(
   const name = graph.claimName(options.name, 'join');
   const leftName = graph.claimName(`${name}-left`, 'join');
   const rightName = graph.claimName(`${name}-right`, 'join');
-  const leftInput = left.keyChanged ? left.repartition({ name: `${name}-left-input` }, true) : left;
-  const rightInput = right.keyChanged ? right.repartition({ name: `${name}-right-input` }, true) : right;
+  // A repartitioned side must land its keys in the partitions the other side's keys are in: it takes the other
+  // side's key serde (JSON when both were re-keyed) and, in the planner, its partition count.
+  const leftInput = left.keyChanged ? left.repartition(repartitionSerdes<K>(`${name}-left-input`, right), true) : left;
+  const rightInput = right.keyChanged ? right.repartition(repartitionSerdes<K>(`${name}-right-input`, left), true) : right;
   const stores = joinStoreNames(name);
   const unmatchedStore = kind === 'inner' ? undefined : stores.unmatched;
   const base = {
@@ -57,6 +60,21 @@ export function joinStreams<K, J>(
   const rightNode = side(graph, rightName, rightInput.node, { ...base, side: 'right' }, [{ name: stores.right, kind: 'window' }], options.lateTopic);
   const merged = graph.add({ type: 'operator', id: graph.nextId(), name, parents: [leftNode, rightNode], children: [], spec: { kind: 'merge' } });
   return new Stream<K, J>(graph, merged, false);
+}
+
+function repartitionSerdes<K>(name: string, other: Stream<K, unknown>): RepartitionOptions<K, unknown> {
+  const key = other.keyChanged ? undefined : entryKeySerde(other.node);
+  return key === undefined ? { name } : { name, key: key as Serde<K> };
+}
+
+/** The key serde records of a not re-keyed stream were partitioned by: that of its source or repartition topic. */
+function entryKeySerde(node: GraphNode): Serde<unknown> | undefined {
+  let current: GraphNode | undefined = node;
+  while (current !== undefined) {
+    if (current.type === 'source' || current.type === 'repartition') return current.keySerde;
+    current = current.parents[0];
+  }
+  return undefined;
 }
 
 function side(graph: TopologyGraph, name: string, parent: GraphNode, spec: StreamJoinSideSpec, stores: StoreSpec[], lateTopic: string | undefined): GraphNode {
