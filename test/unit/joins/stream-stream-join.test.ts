@@ -207,6 +207,19 @@ describe('stream-stream join: rebuilt from the changelog', () => {
     expect(second.out()).toEqual(['k:a+b@105', 'end:x+y@500', 'u:lonely+-@100']);
   });
 
+  it('a side that has no records left after the rebuild still lets the watermark move (per-input time is checkpointed)', () => {
+    const first = setup('leftJoin', w10);
+    first.l('k', 'a', 100);
+    first.l('u', 'lonely', 100);
+    first.l('end', 'x', 500); // the left side is done; nothing came from the right yet
+    expect(first.driver.watermark('0_0')).toBe(Number.MIN_SAFE_INTEGER);
+    const second = setup('leftJoin', w10, first.driver.changelogRecords());
+    second.r('k', 'b', 105);
+    second.r('end2', 'y', 500);
+    expect(second.driver.watermark('0_0')).toBe(500);
+    expect(second.out()).toEqual(['k:a+b@105', 'u:lonely+-@100']);
+  });
+
   it('an unmatched record emitted before the rebuild is not emitted again; one pending is emitted once', () => {
     const first = setup('outerJoin', w10);
     first.l('a', 'early', 100);
