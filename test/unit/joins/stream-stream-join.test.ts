@@ -232,3 +232,22 @@ describe('stream-stream join: rebuilt from the changelog', () => {
     expect(second.out()).toEqual(['t2:x+y@400', 'b:later+-@150', 't:-+tick@150']);
   });
 });
+
+describe('stream-stream join: a joiner that throws', () => {
+  it('sends the record to the error policy and leaves the stores as they were', () => {
+    const topology = defineTopology({ applicationId: 'j', onError: 'skip' }, (t) => {
+      t.stream('left', str)
+        .join(t.stream('right', str), (l, r) => {
+          if (r === 'bad') throw new Error('cannot join');
+          return `${l}+${r}`;
+        }, w10, { name: 'j' })
+        .to('out', str);
+    });
+    const driver = new TopologyTestDriver(topology);
+    driver.input<string, string>('left').pipe('k', 'a', { timestampMs: 100 });
+    driver.input<string, string>('right').pipe('k', 'bad', { timestampMs: 100 });
+    expect(driver.windowStore('j-right-store').size()).toBe(0);
+    driver.input<string, string>('right').pipe('k', 'good', { timestampMs: 101 });
+    expect(driver.readOutput<string, string>('out').map((o) => o.value)).toEqual(['a+good']);
+  });
+});
