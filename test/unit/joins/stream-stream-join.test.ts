@@ -251,3 +251,16 @@ describe('stream-stream join: a joiner that throws', () => {
     expect(driver.readOutput<string, string>('out').map((o) => o.value)).toEqual(['a+good']);
   });
 });
+
+describe('stream-stream join of a stream with itself', () => {
+  it('joins every pair of records within the window, each record with itself too', () => {
+    const topology = defineTopology({ applicationId: 'self' }, (t) => {
+      const s = t.stream('events', str);
+      s.join(s, (l, r) => `${l}+${r}`, w10, { name: 'self' }).to('out', str);
+    });
+    const driver = new TopologyTestDriver(topology);
+    driver.input<string, string>('events').pipe('k', 'x', { timestampMs: 100 });
+    driver.input<string, string>('events').pipe('k', 'y', { timestampMs: 105 });
+    expect(driver.readOutput<string, string>('out').map((o) => o.value)).toEqual(['x+x', 'y+x', 'x+y', 'y+y']);
+  });
+});
