@@ -63,6 +63,11 @@ export interface RepartitionNode extends NodeBase {
   readonly keySerde: Serde<unknown>;
   readonly valueSerde: Serde<unknown>;
   readonly partitions: number | undefined;
+  /**
+   * Set by joins: without fixed `partitions` the topic takes the partition count of the other inputs of the
+   * sub-topology reading it (co-partitioning), and the writer's only when every input is such a topic.
+   */
+  readonly copartition?: boolean;
 }
 
 export interface SinkNode extends NodeBase {

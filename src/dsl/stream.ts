@@ -6,6 +6,9 @@ import { GroupedStream, type GroupOptions } from './grouped-stream.ts';
 import { timerStoreName, type ProcessorSpecOptions } from './processor-spec.ts';
 import type { StreamProcessor } from '../processor/stream-processor.ts';
 import type { StoreDefinition } from '../state/store-definitions.ts';
+import type { AnyJoiner } from '../joins/join-spec.ts';
+import type { JoinWindows } from '../windows/definitions.ts';
+import { joinStreams, type StreamJoinOptions } from './stream-stream-join.ts';
 
 export interface KeyValue<K, V> {
   key: K;
@@ -170,7 +173,7 @@ export class Stream<K, V> {
    * Writes the stream to `<applicationId>-<name>-repartition`, partitioned by the current key, and reads it back
    * in a new sub-topology: records with equal keys then meet in the same task.
    */
-  repartition(options: RepartitionOptions<K, V> = {}): Stream<K, V> {
+  repartition(options: RepartitionOptions<K, V> = {}, /** @internal */ copartition = false): Stream<K, V> {
     if (options.partitions !== undefined && (!Number.isInteger(options.partitions) || options.partitions < 1)) {
       throw new TopologyError(`repartition partitions must be a positive integer (got ${String(options.partitions)})`);
     }
@@ -183,6 +186,7 @@ export class Stream<K, V> {
       keySerde: (options.key ?? json<K>()) as Serde<unknown>,
       valueSerde: (options.value ?? json<V>()) as Serde<unknown>,
       partitions: options.partitions,
+      ...(copartition ? { copartition } : {}),
     });
     return new Stream<K, V>(this.graph, node, false);
   }
@@ -199,6 +203,33 @@ export class Stream<K, V> {
   /** Groups by a new key; always through a repartition topic. */
   groupBy<K2>(fn: (key: K, value: V) => K2, options: GroupOptions<K2, V> = {}): GroupedStream<K2, V> {
     return this.selectKey(fn).groupByKey(options);
+  }
+
+  /**
+   * Windowed inner join with another stream of the same key type: every pair of records with equal keys whose
+   * times are within `windows` (`joinWindow('10m')`: |tLeft − tRight| <= 10 min) gives
+   * `joiner(leftValue, rightValue, key)`, at the later of the two times, as soon as the second one arrives.
+   * A side whose key changed upstream goes through a repartition topic first. Values are buffered in
+   * changelogged stores: they must be JSON-serializable. See docs/joins-stream-stream.md.
+   */
+  join<V2, R>(other: Stream<K, V2>, joiner: (leftValue: V, rightValue: V2, key: K) => R, windows: JoinWindows, options?: StreamJoinOptions): Stream<K, R> {
+    if (other instanceof Stream) return joinStreams<K, R>(this.graph, this, other, 'inner', joiner as AnyJoiner, windows, options);
+    throw new TopologyError('join() needs a stream to join with');
+  }
+
+  /**
+   * As `join`, and a left record that joined nothing is emitted once as `joiner(leftValue, null, key)`, at its
+   * own time, when its window has closed (watermark past its time + after + grace).
+   */
+  leftJoin<V2, R>(other: Stream<K, V2>, joiner: (leftValue: V, rightValue: V2 | null, key: K) => R, windows: JoinWindows, options?: StreamJoinOptions): Stream<K, R> {
+    if (other instanceof Stream) return joinStreams<K, R>(this.graph, this, other, 'left', joiner as AnyJoiner, windows, options);
+    throw new TopologyError('leftJoin() needs a stream to join with');
+  }
+
+  /** As `leftJoin`, for unmatched records of both sides (`joiner(null, rightValue, key)` for the right). */
+  outerJoin<V2, R>(other: Stream<K, V2>, joiner: (leftValue: V | null, rightValue: V2 | null, key: K) => R, windows: JoinWindows, options?: StreamJoinOptions): Stream<K, R> {
+    if (other instanceof Stream) return joinStreams<K, R>(this.graph, this, other, 'outer', joiner as AnyJoiner, windows, options);
+    throw new TopologyError('outerJoin() needs a stream to join with');
   }
 
   /** Writes every record to `topic` with the given serdes. */

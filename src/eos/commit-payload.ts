@@ -20,7 +20,7 @@ export interface PendingSource {
   readonly stores: ReadonlyMap<string, StateStore>;
   /** Takes the pending output and positions; a commit is due again a commit interval after `nowMs`. */
   takePending(nowMs: number): { records: OutputRecord[]; offsets: readonly TopicPartitionOffset[] };
-  readonly watermark: { current(): number };
+  readonly watermark: { current(): number; inputMaxima?(): Readonly<Record<string, number>> };
 }
 
 /**
@@ -49,8 +49,13 @@ export function takeCommitPayload(task: PendingSource, changelogTopicOf: (store:
   if (checkpointTopic !== undefined) {
     const positions: Record<string, string> = {};
     for (const { topic, offset } of offsets) positions[topic] = offset;
-    records.push({ topic: checkpointTopic, partition: task.partition, key: CHECKPOINT_KEY, value: encodeCheckpoint({ watermarkMs, offsets: positions }), timestampMs: nowMs });
+    records.push({ topic: checkpointTopic, partition: task.partition, key: CHECKPOINT_KEY, value: encodeCheckpoint({ watermarkMs, offsets: positions, ...inputsOf(task) }), timestampMs: nowMs });
     changelogWrites.set(checkpointTopic, (changelogWrites.get(checkpointTopic) ?? 0) + 1);
   }
   return { records, outputRecords, offsets, changelogWrites, watermarkMs };
+}
+
+function inputsOf(task: PendingSource): { inputs?: Readonly<Record<string, number>> } {
+  const inputs = task.watermark.inputMaxima?.();
+  return inputs === undefined ? {} : { inputs };
 }

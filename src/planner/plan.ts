@@ -30,7 +30,12 @@ export interface InternalTopic {
   readonly name: string;
   readonly role: 'repartition' | 'changelog' | 'dlq';
   /** How its partition count is decided. */
-  readonly partitions: { readonly fixed: number } | { readonly sameAsSubtopology: number } | { readonly maxOfSubtopology: number };
+  readonly partitions:
+    | { readonly fixed: number }
+    | { readonly sameAsSubtopology: number }
+    | { readonly maxOfSubtopology: number }
+    /** A join input: the count of the reader's other inputs; the writer's (as maxOfSubtopology) if it has none. */
+    | { readonly copartitionWith: number; readonly fallbackMaxOf: number };
   readonly config: Readonly<Record<string, string>>;
 }
 
@@ -170,7 +175,12 @@ export function plan(topology: Topology): Plan {
     internalTopics.unshift({
       name: topic,
       role: 'repartition',
-      partitions: node.partitions !== undefined ? { fixed: node.partitions } : { maxOfSubtopology: writerSub.id },
+      partitions:
+        node.partitions !== undefined
+          ? { fixed: node.partitions }
+          : node.copartition === true
+            ? { copartitionWith: readerOf.get(topic) as number, fallbackMaxOf: writerSub.id }
+            : { maxOfSubtopology: writerSub.id },
       // Records keep their event-time timestamps, which may be old: time-based retention would delete them
       // before they are read. Kept forever here; purging committed records is left to the topic's operator.
       config: { 'cleanup.policy': 'delete', 'retention.ms': '-1' },

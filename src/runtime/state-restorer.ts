@@ -9,6 +9,7 @@ import type { Task } from './task.ts';
 
 /** Pseudo-offset keys under which a snapshot carries the task watermark and checkpoint. */
 const SNAPSHOT_WATERMARK = '\u0000watermark';
+const SNAPSHOT_INPUTS = '\u0000inputs';
 const SNAPSHOT_CHECKPOINT = '\u0000checkpoint';
 /** How many times a restore reads a changelog tail that appeared after its end offsets were read. */
 const MAX_TAIL_ROUNDS = 5;
@@ -73,6 +74,7 @@ export class StateRestorer {
     const offsets: Record<string, string> = {};
     for (const range of ranges) offsets[range.store] = range.high.toString();
     offsets[SNAPSHOT_WATERMARK] = String(task.watermark.current());
+    offsets[SNAPSHOT_INPUTS] = JSON.stringify(task.watermark.inputMaxima());
     const checkpoint: Record<string, string> = {};
     for (const topic of task.inputTopics) {
       const position = task.committedPosition(topic);
@@ -105,7 +107,14 @@ export class StateRestorer {
           for (const r of ranges) r.low = BigInt(snapshot.changelogOffsets[r.store] as string);
           const wm = snapshot.changelogOffsets[SNAPSHOT_WATERMARK];
           const positions = snapshot.changelogOffsets[SNAPSHOT_CHECKPOINT];
-          if (wm !== undefined) fromSnapshot = { watermarkMs: Number(wm), offsets: positions === undefined ? {} : (JSON.parse(positions) as Record<string, string>) };
+          const inputs = snapshot.changelogOffsets[SNAPSHOT_INPUTS];
+          if (wm !== undefined) {
+            fromSnapshot = {
+              watermarkMs: Number(wm),
+              offsets: positions === undefined ? {} : (JSON.parse(positions) as Record<string, string>),
+              ...(inputs === undefined ? {} : { inputs: JSON.parse(inputs) as Record<string, number> }),
+            };
+          }
           this.logger.info({ task: task.id, tail: ranges.map((r) => `${r.store}=${r.high - r.low}`) }, 'state loaded from the local snapshot; replaying the changelog tail');
         } else {
           this.logger.warn({ task: task.id }, 'local snapshot does not match the changelogs; restoring fully');

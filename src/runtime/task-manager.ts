@@ -273,6 +273,7 @@ export class TaskManager {
       const checkpoint = restored.checkpoint;
       if (checkpoint !== undefined) {
         task.watermark.restoreTo(checkpoint.watermarkMs);
+        if (checkpoint.inputs !== undefined) task.watermark.restoreInputs(checkpoint.inputs);
         // Under at-least-once the checkpoint may have been written while other records of its send failed:
         // only a committed transaction makes its positions a fact.
         const positions = this.o.config.processingGuarantee === 'exactly_once' ? checkpoint.offsets : {};

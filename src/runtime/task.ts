@@ -14,6 +14,9 @@ export interface TaskWatermark {
   advanceIdle(nowMs: number): unknown;
   current(): number;
   restoreTo(watermarkMs: number): void;
+  /** Highest event time seen per input (checkpointed, so a rebuilt task's inputs start where they were). */
+  inputMaxima(): Readonly<Record<string, number>>;
+  restoreInputs(maxima: Readonly<Record<string, number>>): void;
 }
 
 /** What one commit of a task carries, taken from the task at once so processing can go on meanwhile. */

@@ -23,6 +23,7 @@ export function restoreTaskFrom(task: Task, records: readonly OutputRecord[], ch
   }
   if (checkpoint === undefined) return {};
   task.watermark.restoreTo(checkpoint.watermarkMs);
+  if (checkpoint.inputs !== undefined) task.watermark.restoreInputs(checkpoint.inputs);
   for (const [topic, offset] of Object.entries(checkpoint.offsets)) task.setCommittedPosition(topic, offset);
   return checkpoint.offsets;
 }

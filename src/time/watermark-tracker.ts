@@ -131,6 +131,28 @@ export class WatermarkTracker {
     if (watermarkMs > this.watermarkMs) this.watermarkMs = watermarkMs;
   }
 
+  /** Highest event time observed per input that has seen a record (checkpointed with the watermark). */
+  inputMaxima(): Record<string, number> {
+    const maxima: Record<string, number> = {};
+    for (const [input, state] of this.inputs) if (state.maxEventTimeMs !== undefined) maxima[input] = state.maxEventTimeMs;
+    return maxima;
+  }
+
+  /**
+   * A restarted task resumes each input's highest event time from the checkpoint: an input without records
+   * left then no longer holds the watermark at NO_WATERMARK (rule 2) after a rebuild. Unknown inputs are ignored.
+   */
+  restoreInputs(maxima: Readonly<Record<string, number>>): void {
+    for (const [input, maxMs] of Object.entries(maxima)) {
+      const state = this.inputs.get(input);
+      if (state === undefined) continue;
+      if (state.maxEventTimeMs === undefined || maxMs > state.maxEventTimeMs) {
+        state.maxEventTimeMs = maxMs;
+        this.dirty = true;
+      }
+    }
+  }
+
   /** Whether an input is currently idle (as of the last tick or record). */
   isIdle(input: string): boolean {
     return this.inputs.get(input)?.idle ?? false;

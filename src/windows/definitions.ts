@@ -144,6 +144,54 @@ export function session(options: { readonly gap: Duration }): SessionWindows {
   return SessionWindows.create(options.gap);
 }
 
+/**
+ * How far apart in event time two records of a stream–stream join may be (Kafka Streams' JoinWindows): a left
+ * record at tL joins a right record at tR when tL − before <= tR <= tL + after (both inclusive). `joinWindow(d)`
+ * sets before = after = d, i.e. |tL − tR| <= d; `.before()` / `.after()` make it asymmetric. Grace (default 0)
+ * is how far behind the watermark a record may arrive and still join. A pure, immutable value: every method
+ * returns a new one.
+ */
+export class JoinWindows {
+  readonly kind = 'join';
+
+  private constructor(
+    readonly beforeMs: number,
+    readonly afterMs: number,
+    readonly graceMs: number,
+  ) {
+    Object.freeze(this);
+  }
+
+  /** @internal use `joinWindow()`. */
+  static create(timeDifference: Duration): JoinWindows {
+    const ms = parseDuration(timeDifference, 'join window size');
+    return new JoinWindows(ms, ms, 0);
+  }
+
+  /** How much earlier than a left record a right record may be. */
+  before(timeDifference: Duration): JoinWindows {
+    return new JoinWindows(parseDuration(timeDifference, 'join window before'), this.afterMs, this.graceMs);
+  }
+
+  /** How much later than a left record a right record may be. */
+  after(timeDifference: Duration): JoinWindows {
+    return new JoinWindows(this.beforeMs, parseDuration(timeDifference, 'join window after'), this.graceMs);
+  }
+
+  grace(grace: Duration): JoinWindows {
+    return new JoinWindows(this.beforeMs, this.afterMs, parseDuration(grace, 'join window grace'));
+  }
+
+  toString(): string {
+    return `join(before ${formatDuration(this.beforeMs)}, after ${formatDuration(this.afterMs)}, grace ${formatDuration(this.graceMs)})`;
+  }
+}
+
+/** The window of a stream–stream join: records at most `timeDifference` apart join, `joinWindow('10m').grace('1m')`. */
+export function joinWindow(timeDifference: Duration): JoinWindows {
+  return JoinWindows.create(timeDifference);
+}
+
 function positive(input: Duration, what: string): number {
   const ms = parseDuration(input, what);
   if (ms <= 0) throw new TopologyError(`${what} "${String(input)}" must be greater than 0`);

@@ -1,4 +1,4 @@
-export { tumbling, hopping, sliding, session, firstWindowStartMs, TimeWindows, SlidingWindows, SessionWindows, type WindowDefinition } from './definitions.ts';
+export { tumbling, hopping, sliding, session, joinWindow, firstWindowStartMs, TimeWindows, SlidingWindows, SessionWindows, JoinWindows, type WindowDefinition } from './definitions.ts';
 export type { Window, Windowed, WindowResult, EmitMode } from './windowed.ts';
 export { count, sum, min, max, reduce, aggregate, type Aggregation, type MergeableAggregation } from './aggregations.ts';
 export { WindowAggregateProcessor, type WindowAggregateOptions } from './window-aggregate.ts';

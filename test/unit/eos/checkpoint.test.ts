@@ -7,6 +7,13 @@ describe('checkpoint record', () => {
     expect(decodeCheckpoint(encodeCheckpoint(checkpoint))).toEqual(checkpoint);
   });
 
+  it('round-trips the highest event time per input, and reads checkpoints without it', () => {
+    const checkpoint = { watermarkMs: 10, offsets: { a: '3' }, inputs: { a: 40, b: 10 } };
+    expect(decodeCheckpoint(encodeCheckpoint(checkpoint))).toEqual(checkpoint);
+    expect(encodeCheckpoint({ watermarkMs: 1, offsets: {}, inputs: {} }).toString()).toBe('{"w":1,"o":{}}');
+    expect(decodeCheckpoint(Buffer.from('{"w":1,"o":{},"i":{"a":5,"b":"x"}}'))).toEqual({ watermarkMs: 1, offsets: {}, inputs: { a: 5 } });
+  });
+
   it.each([
     ['null', null],
     ['not JSON', Buffer.from('{')],

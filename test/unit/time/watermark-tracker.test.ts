@@ -27,6 +27,24 @@ function play(options: WatermarkTrackerOptions, ops: readonly Op[]): void {
 }
 
 describe('WatermarkTracker', () => {
+  it('restores the highest event time per input, so an input without records left does not hold the watermark', () => {
+    const before = new WatermarkTracker({ maxOutOfOrdernessMs: 0 });
+    before.register('left', 0);
+    before.register('right', 0);
+    before.observe('left', 500);
+    expect(before.current()).toBe(NO_WATERMARK);
+    expect(before.inputMaxima()).toEqual({ left: 500 });
+    const after = new WatermarkTracker({ maxOutOfOrdernessMs: 0 });
+    after.register('left', 0);
+    after.register('right', 0);
+    after.restoreInputs({ ...before.inputMaxima(), gone: 9 });
+    after.observe('right', 300);
+    expect(after.current()).toBe(300);
+    after.observe('right', 900);
+    expect(after.current()).toBe(500);
+    expect(after.inputMaxima()).toEqual({ left: 500, right: 900 });
+  });
+
   it.each<[string, WatermarkTrackerOptions, Op[]]>([
     ['is NO_WATERMARK before any record', { maxOutOfOrdernessMs: 5 }, [{ tick: 0, expect: NO_WATERMARK }]],
     ['is max event time − maxOutOfOrderness', { maxOutOfOrdernessMs: 5 }, [
