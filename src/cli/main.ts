@@ -101,7 +101,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const config = loadConfig(flags, process.env);
         exportRegistrySettings(config);
         const topology = await loadTopology(target);
-        await checkStartup(target, topology, config);
+        await checkStartup(target, topology, config, { onRetry: (message) => process.stderr.write(`sluice: ${message}\n`) });
         return await runTopology(topology, config);
       }
       case 'dev':

@@ -106,8 +106,9 @@ export class Application implements StatusSource {
     });
     this.consumer = consumer;
     if (config.processingGuarantee === 'at_least_once') {
-      this.producer = client.producer();
-      await this.producer.connect();
+      const producer = client.producer();
+      this.producer = producer;
+      await this.withStartupRetries('connecting the producer', () => producer.connect());
     }
     this.tasks = new TaskManager({
       plan: this.plan,
@@ -131,7 +132,7 @@ export class Application implements StatusSource {
     consumer.onMembershipChange?.((membership) => {
       this.rejoining = membership === 'rejoining';
     });
-    await consumer.connect();
+    await this.withStartupRetries('connecting the consumer', () => consumer.connect());
     void consumer.run((batch, controls) => this.onBatch(batch, controls)).catch((error: unknown) => this.fail(error as Error));
     const tickMs = Math.max(10, Math.min(config.commitIntervalMs, 200));
     this.timer = setInterval(() => void this.tick(), tickMs);

@@ -123,13 +123,14 @@ export class KafkajsConsumer implements GroupConsumer {
     this.state = next;
   }
 
+  /** May be called again after it failed (startup retries while the brokers are unreachable). */
   async connect(): Promise<void> {
-    this.transitionTo('connected');
     try {
       await this.consumer.connect();
     } catch (error) {
       throw toKafkaError(error, `connecting the consumer of group ${this.options.groupId}`);
     }
+    this.transitionTo('connected');
   }
 
   async run(onBatch: (batch: InputBatch, controls: BatchControls) => Promise<void>): Promise<void> {

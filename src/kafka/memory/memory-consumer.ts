@@ -99,14 +99,15 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     this.state = next;
   }
 
+  /** May be called again after it failed, as on the kafkajs adapter. */
   async connect(): Promise<void> {
-    this.transitionTo('connected');
     await nextTurn();
     try {
       this.link.check();
     } catch (error) {
       throw toKafkaError(error, `connecting the consumer of group ${this.options.groupId}`);
     }
+    this.transitionTo('connected');
   }
 
   async run(onBatch: (batch: InputBatch, controls: BatchControls) => Promise<void>): Promise<void> {
