@@ -3,6 +3,8 @@ import type { Serde } from '../serde/serde.ts';
 import { json } from '../serde/builtin.ts';
 import type { GraphNode, OperatorSpec, TopologyGraph } from './graph.ts';
 import { GroupedStream, type GroupOptions } from './grouped-stream.ts';
+import { isGlobalTable, type GlobalTable } from './global-table.ts';
+import { addGlobalJoin } from './stream-global-join.ts';
 import { timerStoreName, type ProcessorSpecOptions } from './processor-spec.ts';
 import type { StreamProcessor } from '../processor/stream-processor.ts';
 import type { StoreDefinition } from '../state/store-definitions.ts';
@@ -158,6 +160,24 @@ export class Stream<K, V> {
       },
     });
     return new Stream<K2, V2>(this.graph, node, true);
+  }
+
+  /**
+   * Joins each record with a global table's current value for `keySelector(key, value)` (inner: records without
+   * a match are dropped). The key and partitioning stay: no repartition, no co-partitioning. The result depends
+   * on which table updates have arrived when the record is processed (see docs/global-tables.md).
+   */
+  join<GK, GV, R>(table: GlobalTable<GK, GV>, keySelector: (key: K, value: V) => GK | null | undefined, joiner: (value: V, tableValue: GV, key: K) => R, options?: Named): Stream<K, R>;
+  join(other: unknown, keySelector: unknown, joiner: unknown, options?: Named): Stream<K, unknown> {
+    if (isGlobalTable(other)) return new Stream(this.graph, addGlobalJoin(this.graph, this.node, other, keySelector, joiner, 'inner', options?.name), this.keyChanged);
+    throw new TopologyError('join() takes a global table from t.globalTable(...) as its first argument');
+  }
+
+  /** As `join(globalTable, ...)`, but a record without a match is joined with null. */
+  leftJoin<GK, GV, R>(table: GlobalTable<GK, GV>, keySelector: (key: K, value: V) => GK | null | undefined, joiner: (value: V, tableValue: GV | null, key: K) => R, options?: Named): Stream<K, R>;
+  leftJoin(other: unknown, keySelector: unknown, joiner: unknown, options?: Named): Stream<K, unknown> {
+    if (isGlobalTable(other)) return new Stream(this.graph, addGlobalJoin(this.graph, this.node, other, keySelector, joiner, 'left', options?.name), this.keyChanged);
+    throw new TopologyError('leftJoin() takes a global table from t.globalTable(...) as its first argument');
   }
 
   /** Interleaves this stream with others of the same types. */
