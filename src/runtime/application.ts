@@ -292,6 +292,7 @@ export class Application implements StatusSource {
       ...(notReady !== undefined ? { notReadyReason: notReady } : {}),
       startedAtMs: this.startedAtMs,
       tasks,
+      ...(this.globals !== undefined ? { globalTables: this.globals.statuses() } : {}),
     };
   }
 

@@ -5,6 +5,7 @@ import type { Logger } from '../../logging/logger.ts';
 import { RateLimitedLog } from '../../logging/rate-limited.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { GlobalTableStore } from './global-table-store.ts';
+import type { GlobalTableStatus } from '../status.ts';
 
 /**
  * Lifecycle of one global table's reader:
@@ -14,7 +15,7 @@ import type { GlobalTableStore } from './global-table-store.ts';
  *                          └──────────── stop ──▶ stopped ◀──── stop ──────────┘
  *   any ──fatal error──▶ failed
  */
-export type GlobalReaderState = 'created' | 'restoring' | 'following' | 'stopped' | 'failed';
+export type GlobalReaderState = GlobalTableStatus['state'];
 
 const TRANSITIONS: Readonly<Record<GlobalReaderState, readonly GlobalReaderState[]>> = {
   created: ['restoring', 'stopped', 'failed'],

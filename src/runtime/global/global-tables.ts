@@ -3,6 +3,7 @@ import type { KafkaClient } from '../../kafka/types.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { Plan } from '../../planner/plan.ts';
+import type { GlobalTableStatus } from '../status.ts';
 import { GlobalTableReader } from './global-table-reader.ts';
 import { GlobalTableStore } from './global-table-store.ts';
 
@@ -18,15 +19,6 @@ export interface GlobalTablesOptions {
   readonly onFatal: (error: Error) => void;
 }
 
-/** A global table's state for /readyz and the dashboard. */
-export interface GlobalTableStatus {
-  readonly name: string;
-  readonly topic: string;
-  readonly state: GlobalTableReader['currentState'];
-  readonly entries: number;
-  readonly restoredPartitions: number;
-  readonly partitions: number;
-}
 
 /**
  * This instance's global tables: one store per table, shared by every task that joins it, and one reader per
