@@ -130,3 +130,21 @@ describe('stream–global-table join in the test driver', () => {
     ]);
   });
 });
+
+describe('describe with a global table', () => {
+  it('lists the table, its topic, partitions and the joins that look it up', async () => {
+    const { describePlan, formatDescription } = await import('../../../../src/planner/describe.ts');
+    const { resolvePartitions } = await import('../../../../src/planner/partitions.ts');
+    const p = plan(ordersWithCustomers({ left: true }));
+    const resolved = resolvePartitions(p, new Map([['orders', 4]]));
+    const withCounts = { topics: new Map([...resolved.topics, ['customers', 3]]), subtopologies: resolved.subtopologies };
+    const d = describePlan(p, withCounts);
+    expect(d.globalTables).toEqual([{ name: 'customers', topic: 'customers', partitions: 3, joinedBy: [{ operator: 'global-left-join-1', subtopology: 0 }] }]);
+    expect(d.topics).toContainEqual({ name: 'customers', role: 'global', partitions: 3, internal: false, config: {} });
+    const text = formatDescription(d);
+    expect(text).toContain('global-left-join   global-left-join-1');
+    expect(text).toContain('looks up global-left-join-1 -> global table customers (customers)');
+    expect(text).toContain('customers  <- customers  partitions=3  joined by global-left-join-1 (sub-topology 0)');
+    expect(text).toContain('global      customers  partitions=3');
+  });
+});
