@@ -191,6 +191,7 @@ export class GlobalTableReader {
         );
       }
     }
+    metrics?.storeEntries.set({ store: store.name, task: 'global' }, store.size);
   }
 
   /** The position fell outside the log: this partition's entries are dropped and it is read again from its start. */
