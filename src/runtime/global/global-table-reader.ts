@@ -102,10 +102,12 @@ export class GlobalTableReader {
     const { client, store, logger } = this.options;
     const admin = client.admin();
     this.admin = admin;
-    await admin.connect();
-    const offsets = await admin.topicOffsets(store.topic);
+    const offsets = await this.retrying('reading the end offsets of the global table topic', async () => {
+      await admin.connect();
+      return admin.topicOffsets(store.topic);
+    });
     await store.spec.keySerde.prepare?.({ topic: store.topic, isKey: true });
-    if (this.state !== 'restoring') return;
+    if (this.state !== 'restoring' || offsets === undefined) return;
     this.partitions = offsets.map((o) => ({
       partition: o.partition,
       position: BigInt(o.low),
@@ -126,6 +128,21 @@ export class GlobalTableReader {
     if (this.state === 'restoring') {
       this.transitionTo('following');
       logger.info({ globalTable: store.name, entries: store.size, ms: Date.now() - started }, 'global table restored; following its topic');
+    }
+  }
+
+  /** Runs `step` until it succeeds, retrying retriable errors with backoff; undefined when stopped meanwhile. */
+  private async retrying<T>(what: string, step: () => Promise<T>): Promise<T | undefined> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await step();
+      } catch (error) {
+        if (this.state !== 'restoring' && this.state !== 'following') return undefined;
+        if (!(error instanceof SluiceError) || !error.retriable) throw error;
+        const delayMs = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 10));
+        this.retryLog.warn(`${this.options.store.topic}:offsets`, { globalTable: this.name, err: error, retryInMs: delayMs }, `${what} failed; retrying`);
+        await sleep(delayMs);
+      }
     }
   }
 
@@ -197,7 +214,8 @@ export class GlobalTableReader {
   /** The position fell outside the log: this partition's entries are dropped and it is read again from its start. */
   private async restartPartition(p: PartitionProgress, error: OffsetOutOfRangeError): Promise<void> {
     const { store, logger } = this.options;
-    const offsets = await (this.admin as Admin).topicOffsets(store.topic);
+    const offsets = await this.retrying('reading the log start of a global table partition', () => (this.admin as Admin).topicOffsets(store.topic));
+    if (offsets === undefined) return;
     const low = BigInt(offsets.find((o) => o.partition === p.partition)?.low ?? '0');
     logger.warn({ globalTable: store.name, topic: store.topic, partition: p.partition, position: p.position.toString(), logStart: low.toString(), err: error }, 'global table position is out of range; reading the partition again from its start');
     store.clearPartition(p.partition);

@@ -4,7 +4,7 @@
  * falls out of range. Polls with a generous timeout, asserts only on what happened.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineTopology, serdes, type ErrorPolicy } from '../../../../src/index.ts';
+import { defineTopology, KafkaError, serdes, type ErrorPolicy } from '../../../../src/index.ts';
 import type { KafkaClient, OutputRecord, PartitionReader } from '../../../../src/kafka/index.ts';
 import { MemoryKafka } from '../../../../src/kafka/memory/index.ts';
 import { createLogger } from '../../../../src/logging/logger.ts';
@@ -164,6 +164,51 @@ describe('GlobalTableReader', () => {
     await send(other, [{ topic: TOPIC, partition: 0, key: Buffer.from('bad2'), value: Buffer.from('{nope'), timestampMs: 1 }]);
     await waitUntil('the fatal error', () => fatal.length === 1);
     expect(fatal[0]?.message).toMatch(/global table "customers"/);
+  });
+
+  it('retries retriable broker errors of fetches and of the end offsets, then restores', async () => {
+    const cluster = new MemoryKafka();
+    clusters.push(cluster);
+    cluster.createTopic({ name: TOPIC, partitions: 2 });
+    const base = cluster.client();
+    await send(base, [rec('a', 'Ada', 0), rec('b', 'Bob', 1)]);
+    let failFetches = 3;
+    let failOffsets = 1;
+    const broken = () => new KafkaError('the broker went away', { retriable: true });
+    const client: KafkaClient = {
+      ...base,
+      consumer: (o) => base.consumer(o),
+      producer: () => base.producer(),
+      transactionalProducer: (o) => base.transactionalProducer(o),
+      admin: () => {
+        const admin = base.admin();
+        return {
+          ...admin,
+          connect: () => admin.connect(),
+          disconnect: () => admin.disconnect(),
+          topicOffsets: async (topic: string) => {
+            if (failOffsets-- > 0) throw broken();
+            return admin.topicOffsets(topic);
+          },
+        } as ReturnType<KafkaClient['admin']>;
+      },
+      partitionReader: (): PartitionReader => {
+        const inner = base.partitionReader();
+        return {
+          read: (range, onRecords) => inner.read(range, onRecords),
+          fetch: async (position, options) => {
+            if (failFetches-- > 0) throw broken();
+            return inner.fetch(position, options);
+          },
+          disconnect: () => inner.disconnect(),
+        };
+      },
+    };
+    const s = store();
+    await reader(client, s).start();
+    expect(contents(s)).toEqual({ a: 'Ada', b: 'Bob' });
+    expect(failFetches).toBeLessThan(0);
+    expect(failOffsets).toBeLessThan(0);
   });
 
   it('reads a partition again from its log start when its position falls out of range', async () => {
