@@ -152,6 +152,8 @@ export class KafkajsPartitionReader implements PartitionReader {
         return fetched;
       } catch (error) {
         const what = `reading ${topic}/${partition} at offset ${fetchOffset}`;
+        // Disconnected meanwhile: a retry would connect the cluster again behind the caller's back.
+        if (this.cluster !== cluster) throw toKafkaError(error, `${what} (the reader was disconnected)`, { topic, partition, offset: fetchOffset });
         if (attempt >= FETCH_ATTEMPTS || !isRetriable(error)) {
           throw toKafkaError(error, what, { topic, partition, offset: fetchOffset });
         }
