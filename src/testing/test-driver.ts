@@ -75,6 +75,8 @@ interface DriverTask {
  */
 export class TopologyTestDriver {
   readonly plan: Plan;
+  /** Global-table records that did not deserialize and were skipped (onError 'skip' or 'dead-letter'). */
+  skippedGlobalRecords = 0;
   private readonly partitions: number;
   private wallClockMs: number;
   private readonly tasks = new Map<string, DriverTask>();
@@ -149,9 +151,6 @@ export class TopologyTestDriver {
       this.skippedGlobalRecords++;
     }
   }
-
-  /** Global-table records that did not deserialize and were skipped (onError 'skip' or 'dead-letter'). */
-  skippedGlobalRecords = 0;
 
   /**
    * What a global table holds now, decoded: pass the table (from `t.globalTable`) for the types, or its name.
