@@ -113,6 +113,21 @@ describe('stream–global-table join in the test driver', () => {
       }),
     ).toThrow(TopologyError);
     expect(() =>
+      defineTopology({ applicationId: 'd' }, (t) => {
+        const table = t.globalTable('customers', { key: serdes.string(), value: serdes.json() });
+        // Not a global table, and a joiner missing.
+        const stream = t.stream('x', { key: serdes.string(), value: serdes.json() });
+        (stream.join as (...args: unknown[]) => unknown)({ topic: 'customers' }, (k: string) => k, (v: unknown) => v);
+        void table;
+      }),
+    ).toThrow(/join\(\) takes a global table/);
+    expect(() =>
+      defineTopology({ applicationId: 'e' }, (t) => {
+        const table = t.globalTable('customers', { key: serdes.string(), value: serdes.json() });
+        (t.stream('x', { key: serdes.string(), value: serdes.json() }).leftJoin as (...args: unknown[]) => unknown)(table, (k: string) => k);
+      }),
+    ).toThrow(/needs two functions/);
+    expect(() =>
       defineTopology({ applicationId: 'c' }, (t) => {
         t.globalTable('customers', { key: serdes.string(), value: serdes.json() });
         t.globalTable('customers', { key: serdes.string(), value: serdes.json() });
