@@ -1,5 +1,6 @@
 export { defineTopology, isTopology, type Topology, type TopologyOptions, type TopologyBuilder, type SourceOptions, type ErrorPolicy } from './dsl/define-topology.ts';
 export { Stream, type KeyValue, type Named, type SinkOptions, type RepartitionOptions, type ProcessOptions } from './dsl/stream.ts';
+export { GlobalTable, type GlobalTableOptions } from './dsl/global-table.ts';
 export type {
   StreamProcessor, StreamProcessorContext, StreamRecord, ForwardRecord, FiredTimer, KeyedTimers, Cancellable, TimeDomain,
 } from './processor/stream-processor.ts';

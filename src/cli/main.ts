@@ -34,7 +34,7 @@ async function describeWithPartitions(p: Plan, config: SluiceConfig): Promise<To
   const admin = createKafkajsClient({ brokers: config.brokers, clientId: 'sluice-describe', connectionTimeoutMs: 5000 }).admin();
   await admin.connect();
   try {
-    const topics = await admin.describeTopics([...p.sourceTopics, ...p.sinkTopics]);
+    const topics = await admin.describeTopics([...p.sourceTopics, ...p.sinkTopics, ...p.globalTables.map((g) => g.topic)]);
     const counts = new Map([...topics].map(([name, info]) => [name, info.partitions]));
     const resolved = resolvePartitions(p, counts);
     return describePlan(p, { topics: new Map([...counts, ...resolved.topics]), subtopologies: resolved.subtopologies });

@@ -3,6 +3,7 @@ import type { Serde } from '../serde/serde.ts';
 import { parseDuration, type Duration } from '../time/duration.ts';
 import { TopologyGraph, type TimestampExtractor } from './graph.ts';
 import { Stream } from './stream.ts';
+import { GlobalTable, type GlobalTableOptions } from './global-table.ts';
 
 /** One day: event time more than this ahead of the wall clock is bad input by default. */
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 86_400_000;
@@ -46,6 +47,11 @@ export interface SourceOptions<K, V> {
 /** Handed to the build function of `defineTopology`. */
 export interface TopologyBuilder {
   stream<K, V>(topic: string | readonly string[], options: SourceOptions<K, V>): Stream<K, V>;
+  /**
+   * A global table of `topic`: every instance reads every partition (outside the consumer group), keeps the
+   * latest value per key (a null value deletes) and is restored to the topic's end before processing starts.
+   */
+  globalTable<K, V>(topic: string, options: GlobalTableOptions<K, V>): GlobalTable<K, V>;
 }
 
 /** A built topology: what a topology module default-exports. */
@@ -113,6 +119,16 @@ export function defineTopology(options: TopologyOptions, build: (builder: Topolo
         timestamp: source.timestamp as TimestampExtractor<unknown, unknown> | undefined,
       });
       return new Stream<K, V>(graph, node, false);
+    },
+    globalTable<K, V>(topic: string, table: GlobalTableOptions<K, V>): GlobalTable<K, V> {
+      if (typeof topic !== 'string' || topic.trim() === '') throw new TopologyError(`globalTable() needs a topic name (got ${JSON.stringify(topic)})`);
+      if (table?.key === undefined || table.value === undefined) {
+        throw new TopologyError(`globalTable("${topic}") needs { key, value } serdes, e.g. { key: serdes.string(), value: serdes.json<T>() }`);
+      }
+      if (graph.globalTables.some((t) => t.topic === topic)) throw new TopologyError(`topic "${topic}" is read by two globalTable() calls; read it once and reuse the table`);
+      const name = graph.claimName(table.name ?? `global-table-${topic}`, 'global-table');
+      graph.globalTables.push({ name, topic, keySerde: table.key as Serde<unknown>, valueSerde: table.value as Serde<unknown> });
+      return new GlobalTable<K, V>(name, topic, table.key, table.value);
     },
   };
   build(builder);

@@ -1,5 +1,7 @@
 import { TopologyError } from '../errors/index.ts';
 import type { Serde } from '../serde/serde.ts';
+import type { GlobalTableSpec } from './global-table.ts';
+import type { GlobalJoinSpec } from './stream-global-join.ts';
 
 /** Extracts event time from a record; default is the Kafka record timestamp. */
 export type TimestampExtractor<K, V> = (value: V, key: K, recordTimestampMs: number) => number;
@@ -18,7 +20,8 @@ export type OperatorSpec =
   | { readonly kind: 'peek'; readonly fn: (key: unknown, value: unknown) => void }
   | { readonly kind: 'branch'; readonly predicate: (key: unknown, value: unknown) => boolean; readonly earlier: readonly ((key: unknown, value: unknown) => boolean)[] }
   | { readonly kind: 'merge' }
-  | { readonly kind: 'stateful'; readonly operator: StatefulOperatorSpec };
+  | { readonly kind: 'stateful'; readonly operator: StatefulOperatorSpec }
+  | GlobalJoinSpec;
 
 /**
  * A stateful operator (aggregations, windows). `type` selects the processor in runtime/operators/;
@@ -82,6 +85,8 @@ export type GraphNode = SourceNode | OperatorNode | RepartitionNode | SinkNode;
 /** The logical graph a topology module builds: pure data, no network. */
 export class TopologyGraph {
   readonly nodes: GraphNode[] = [];
+  /** Global tables (t.globalTable): not nodes of the stream graph; every instance reads all of their partitions. */
+  readonly globalTables: GlobalTableSpec[] = [];
   private readonly names = new Set<string>();
 
   nextId(): number {

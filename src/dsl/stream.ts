@@ -3,6 +3,8 @@ import type { Serde } from '../serde/serde.ts';
 import { json } from '../serde/builtin.ts';
 import type { GraphNode, OperatorSpec, TopologyGraph } from './graph.ts';
 import { GroupedStream, type GroupOptions } from './grouped-stream.ts';
+import { isGlobalTable, type GlobalTable } from './global-table.ts';
+import { addGlobalJoin } from './stream-global-join.ts';
 import { timerStoreName, type ProcessorSpecOptions } from './processor-spec.ts';
 import type { StreamProcessor } from '../processor/stream-processor.ts';
 import type { StoreDefinition } from '../state/store-definitions.ts';
@@ -206,27 +208,40 @@ export class Stream<K, V> {
   }
 
   /**
-   * Windowed inner join with another stream of the same key type: every pair of records with equal keys whose
-   * times are within `windows` (`joinWindow('10m')`: |tLeft − tRight| <= 10 min) gives
-   * `joiner(leftValue, rightValue, key)`, at the later of the two times, as soon as the second one arrives.
-   * A side whose key changed upstream goes through a repartition topic first. Values are buffered in
-   * changelogged stores: they must be JSON-serializable. See docs/joins-stream-stream.md.
+   * Joins this stream with another stream, or with a global table.
+   *
+   * With a stream (windowed inner join, same key type): every pair of records with equal keys whose times are
+   * within `windows` (`joinWindow('10m')`: |tLeft − tRight| <= 10 min) gives `joiner(leftValue, rightValue,
+   * key)`, at the later of the two times, as soon as the second one arrives. A side whose key changed upstream
+   * goes through a repartition topic first. Values are buffered in changelogged stores: they must be
+   * JSON-serializable. See docs/joins-stream-stream.md.
+   *
+   * With a global table: each record joins the table's current value for `keySelector(key, value)` (records
+   * without a match are dropped). The key and partitioning stay: no repartition, no co-partitioning. The result
+   * depends on which table updates have arrived when the record is processed (see docs/global-tables.md).
    */
-  join<V2, R>(other: Stream<K, V2>, joiner: (leftValue: V, rightValue: V2, key: K) => R, windows: JoinWindows, options?: StreamJoinOptions): Stream<K, R> {
-    if (other instanceof Stream) return joinStreams<K, R>(this.graph, this, other, 'inner', joiner as AnyJoiner, windows, options);
-    throw new TopologyError('join() needs a stream to join with');
+  join<V2, R>(other: Stream<K, V2>, joiner: (leftValue: V, rightValue: V2, key: K) => R, windows: JoinWindows, options?: StreamJoinOptions): Stream<K, R>;
+  join<GK, GV, R>(table: GlobalTable<GK, GV>, keySelector: (key: K, value: V) => GK | null | undefined, joiner: (value: V, tableValue: GV, key: K) => R, options?: Named): Stream<K, R>;
+  join(other: unknown, a: unknown, b: unknown, c?: unknown): Stream<K, unknown> {
+    if (other instanceof Stream) return joinStreams<K, unknown>(this.graph, this, other, 'inner', a as AnyJoiner, b as JoinWindows, c as StreamJoinOptions | undefined);
+    if (isGlobalTable(other)) return new Stream(this.graph, addGlobalJoin(this.graph, this.node, other, a, b, 'inner', (c as Named | undefined)?.name), this.keyChanged);
+    throw new TopologyError('join() takes a stream (with a joinWindow) or a global table from t.globalTable(...) as its first argument');
   }
 
   /**
-   * As `join`, and a left record that joined nothing is emitted once as `joiner(leftValue, null, key)`, at its
-   * own time, when its window has closed (watermark past its time + after + grace).
+   * As `join`, and a record without a match is joined with null: with a stream, a left record that joined
+   * nothing is emitted once as `joiner(leftValue, null, key)`, at its own time, when its window has closed
+   * (watermark past its time + after + grace); with a global table, at once.
    */
-  leftJoin<V2, R>(other: Stream<K, V2>, joiner: (leftValue: V, rightValue: V2 | null, key: K) => R, windows: JoinWindows, options?: StreamJoinOptions): Stream<K, R> {
-    if (other instanceof Stream) return joinStreams<K, R>(this.graph, this, other, 'left', joiner as AnyJoiner, windows, options);
-    throw new TopologyError('leftJoin() needs a stream to join with');
+  leftJoin<V2, R>(other: Stream<K, V2>, joiner: (leftValue: V, rightValue: V2 | null, key: K) => R, windows: JoinWindows, options?: StreamJoinOptions): Stream<K, R>;
+  leftJoin<GK, GV, R>(table: GlobalTable<GK, GV>, keySelector: (key: K, value: V) => GK | null | undefined, joiner: (value: V, tableValue: GV | null, key: K) => R, options?: Named): Stream<K, R>;
+  leftJoin(other: unknown, a: unknown, b: unknown, c?: unknown): Stream<K, unknown> {
+    if (other instanceof Stream) return joinStreams<K, unknown>(this.graph, this, other, 'left', a as AnyJoiner, b as JoinWindows, c as StreamJoinOptions | undefined);
+    if (isGlobalTable(other)) return new Stream(this.graph, addGlobalJoin(this.graph, this.node, other, a, b, 'left', (c as Named | undefined)?.name), this.keyChanged);
+    throw new TopologyError('leftJoin() takes a stream (with a joinWindow) or a global table from t.globalTable(...) as its first argument');
   }
 
-  /** As `leftJoin`, for unmatched records of both sides (`joiner(null, rightValue, key)` for the right). */
+  /** As `leftJoin` with a stream, for unmatched records of both sides (`joiner(null, rightValue, key)` for the right). */
   outerJoin<V2, R>(other: Stream<K, V2>, joiner: (leftValue: V | null, rightValue: V2 | null, key: K) => R, windows: JoinWindows, options?: StreamJoinOptions): Stream<K, R> {
     if (other instanceof Stream) return joinStreams<K, R>(this.graph, this, other, 'outer', joiner as AnyJoiner, windows, options);
     throw new TopologyError('outerJoin() needs a stream to join with');

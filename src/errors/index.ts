@@ -9,3 +9,4 @@ export { TaskCorruptedError } from './task-corrupted-error.ts';
 export { KafkaError } from './kafka-error.ts';
 export { RecordTooLargeError } from './record-too-large-error.ts';
 export { ConnectionError, type ConnectionFailure } from './connection-error.ts';
+export { OffsetOutOfRangeError } from './offset-out-of-range-error.ts';

@@ -181,7 +181,25 @@ export interface PartitionReader {
     position: { topic: string; partition: number; fromOffset: string; toOffset: string },
     onRecords: (records: readonly ConsumedRecord[]) => void | Promise<void>,
   ): Promise<void>;
+  /**
+   * One read_committed fetch of `topic`/`partition` at `offset`, for a reader that follows a partition with its
+   * own position and no group (global tables). Returns the committed records from `offset` on (up to one
+   * fetch's bytes); when none is readable there yet, waits up to `maxWaitMs` for some and may return none.
+   * `nextOffset` is where the next fetch starts: past the records, markers and aborted records looked at.
+   * An offset outside the partition's log fails with OffsetOutOfRangeError. Calls on one reader may not overlap.
+   */
+  fetch(position: TopicPartitionOffset, options: { readonly maxWaitMs: number }): Promise<PartitionFetch>;
   disconnect(): Promise<void>;
+}
+
+/** What one PartitionReader fetch returned. */
+export interface PartitionFetch {
+  /** Committed data records at or after the requested offset, in offset order; may be empty. */
+  readonly records: readonly ConsumedRecord[];
+  /** The next offset to fetch (the requested one when nothing was passed). */
+  readonly nextOffset: string;
+  /** The partition's read_committed end (last stable offset) when the broker answered. */
+  readonly lastStableOffset: string;
 }
 
 export interface KafkaConnection {

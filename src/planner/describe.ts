@@ -13,6 +13,7 @@ function kindOf(node: GraphNode): string {
     case 'repartition':
       return 'repartition';
     case 'operator':
+      if (node.spec.kind === 'globalJoin') return node.spec.join === 'inner' ? 'global-join' : 'global-left-join';
       return node.spec.kind === 'stateful' ? node.spec.operator.type : node.spec.kind;
   }
 }
@@ -56,6 +57,7 @@ export function describePlan(plan: Plan, partitions?: ResolvedPartitions): Topol
   const topics: TopicDescription[] = [];
   const count = (topic: string) => partitions?.topics.get(topic) ?? null;
   for (const t of plan.sourceTopics) topics.push({ name: t, role: 'source', partitions: count(t), internal: false, config: {} });
+  for (const g of plan.globalTables) topics.push({ name: g.topic, role: 'global', partitions: count(g.topic), internal: false, config: {} });
   const lateTopics = new Set(plan.subtopologies.flatMap((s) => s.lateTopics));
   for (const t of plan.sinkTopics) {
     topics.push({ name: t, role: lateTopics.has(t) ? 'late' : 'sink', partitions: count(t), internal: false, config: {} });
@@ -92,7 +94,8 @@ export function describePlan(plan: Plan, partitions?: ResolvedPartitions): Topol
       edges: topicEdges(plan, sub),
     };
   });
-  return { applicationId: plan.applicationId, subtopologies, topics, transactionalIds };
+  const globalTables = plan.globalTables.map((g) => ({ name: g.name, topic: g.topic, partitions: count(g.topic), joinedBy: g.joinedBy }));
+  return { applicationId: plan.applicationId, subtopologies, topics, transactionalIds, ...(globalTables.length > 0 ? { globalTables } : {}) };
 }
 
 /** Human-readable form of a description for the terminal. */
@@ -105,9 +108,18 @@ export function formatDescription(d: TopologyDescription): string {
     const writes = sub.edges.filter((e) => e.direction === 'write');
     reads.forEach((e, i) => lines.push(`  ${i === 0 ? 'reads ' : '      '} ${e.topic} -> ${e.operator}`));
     for (const op of sub.operators) lines.push(`  ${op.kind.padEnd(18)} ${op.name}${op.children.length > 0 ? ` -> ${op.children.join(', ')}` : ''}`);
+    const looked = (d.globalTables ?? []).flatMap((g) => g.joinedBy.filter((j) => j.subtopology === sub.id).map((j) => `${j.operator} -> global table ${g.name} (${g.topic})`));
+    looked.forEach((line, i) => lines.push(`  ${i === 0 ? 'looks up' : '        '} ${line}`));
     sub.storeChangelogs.forEach((s, i) => lines.push(`  ${i === 0 ? 'stores' : '      '} ${s.name} (${s.kind}, ${s.operator}) -> ${s.changelogTopic}`));
     if (writes.length === 0) lines.push('  writes (nothing)');
     writes.forEach((e, i) => lines.push(`  ${i === 0 ? 'writes' : '      '} ${e.operator} -> ${e.topic}  (${roles.get(e.topic) ?? 'sink'})`));
+  }
+  if (d.globalTables !== undefined && d.globalTables.length > 0) {
+    lines.push('', 'global tables  (every instance reads every partition, outside the group; restored before processing)');
+    for (const g of d.globalTables) {
+      const by = g.joinedBy.map((j) => `${j.operator} (sub-topology ${j.subtopology})`).join(', ');
+      lines.push(`  ${g.name}  <- ${g.topic}  partitions=${g.partitions ?? '?'}  joined by ${by === '' ? '(nothing)' : by}`);
+    }
   }
   lines.push('', 'topics');
   for (const t of d.topics) {

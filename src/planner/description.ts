@@ -4,6 +4,17 @@ export interface TopologyDescription {
   readonly subtopologies: readonly SubtopologyDescription[];
   readonly topics: readonly TopicDescription[];
   readonly transactionalIds: readonly string[];
+  /** Global tables: read in full on every instance, outside the group (absent when there are none). */
+  readonly globalTables?: readonly GlobalTableDescription[];
+}
+
+export interface GlobalTableDescription {
+  readonly name: string;
+  readonly topic: string;
+  /** The topic's partition count when known; every instance reads all of them. */
+  readonly partitions: number | null;
+  /** The join operators that look it up, with their sub-topology. */
+  readonly joinedBy: readonly { readonly operator: string; readonly subtopology: number }[];
 }
 
 export interface SubtopologyDescription {
@@ -45,7 +56,7 @@ export interface TopicEdge {
   readonly operator: string;
 }
 
-export type TopicRole = 'source' | 'sink' | 'repartition' | 'changelog' | 'dlq' | 'late';
+export type TopicRole = 'source' | 'sink' | 'repartition' | 'changelog' | 'dlq' | 'late' | 'global';
 
 export interface TopicDescription {
   readonly name: string;

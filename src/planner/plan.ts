@@ -1,6 +1,7 @@
 import { TopologyError } from '../errors/index.ts';
 import type { GraphNode, RepartitionNode, SourceNode, StoreSpec } from '../dsl/graph.ts';
 import type { Topology } from '../dsl/define-topology.ts';
+import type { GlobalTableSpec } from '../dsl/global-table.ts';
 import { internalTopicName, transactionalIdFor } from './names.ts';
 
 /**
@@ -54,6 +55,13 @@ export interface Plan {
   readonly changelogTopics: ReadonlyMap<string, string>;
   /** Sub-topology id that reads each topic. */
   readonly readerOf: ReadonlyMap<string, number>;
+  /** Global tables: read on every instance, outside the group; their topics are in no sub-topology. */
+  readonly globalTables: readonly PlannedGlobalTable[];
+}
+
+export interface PlannedGlobalTable extends GlobalTableSpec {
+  /** Names of the join operators that read it, with the sub-topology of each. */
+  readonly joinedBy: readonly { readonly operator: string; readonly subtopology: number }[];
 }
 
 export { transactionalIdFor };
@@ -192,6 +200,22 @@ export function plan(topology: Topology): Plan {
   // Dead letters keep the source record's timestamp; append time makes retention count from when they were written.
   if (dlqTopic !== null) internalTopics.push({ name: dlqTopic, role: 'dlq', partitions: { fixed: 1 }, config: { 'message.timestamp.type': 'LogAppendTime' } });
 
+  const globalTables: PlannedGlobalTable[] = topology.graph.globalTables.map((table) => {
+    if (readerOf.has(table.topic)) {
+      throw new TopologyError(`topic "${table.topic}" is read both by stream() and by globalTable("${table.topic}"); read it one way`, { context: { topic: table.topic } });
+    }
+    if (sinkTopics.has(table.topic)) {
+      throw new TopologyError(`topic "${table.topic}" of global table "${table.name}" is also written by this topology; a global table reads a topic other applications write`, { context: { topic: table.topic } });
+    }
+    const joinedBy: { operator: string; subtopology: number }[] = [];
+    for (const sub of subtopologies) {
+      for (const node of sub.nodes) {
+        if (node.type === 'operator' && node.spec.kind === 'globalJoin' && node.spec.table === table.name) joinedBy.push({ operator: node.name, subtopology: sub.id });
+      }
+    }
+    return { ...table, joinedBy };
+  });
+
   for (const topic of sinkTopics) {
     if (readerOf.has(topic)) throw new TopologyError(`topic "${topic}" is both read and written by this topology; use repartition() instead of a loop through a user topic`);
   }
@@ -206,5 +230,6 @@ export function plan(topology: Topology): Plan {
     repartitionTopics,
     changelogTopics,
     readerOf,
+    globalTables,
   };
 }

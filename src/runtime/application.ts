@@ -13,6 +13,7 @@ import { SerialLock } from './serial-lock.ts';
 import type { ApplicationState, ApplicationStatus, CommittedOutputListener, StatusSource } from './status.ts';
 import { RecordFailedError } from './record-error-handler.ts';
 import { TaskManager } from './task-manager.ts';
+import { GlobalTables } from './global/global-tables.ts';
 
 export const SLUICE_VERSION = '0.1.0';
 
@@ -50,6 +51,8 @@ export class Application implements StatusSource {
   private consumer: GroupConsumer | undefined;
   private producer: Producer | undefined;
   private tasks: TaskManager | undefined;
+  /** The global tables (t.globalTable), restored before the consumer joins the group; undefined when none. */
+  private globals: GlobalTables | undefined;
   private readonly lock = new SerialLock();
   private readonly outputListeners = new Set<CommittedOutputListener>();
   /** The consumer lost its group session on a broker error and is starting over. */
@@ -94,6 +97,22 @@ export class Application implements StatusSource {
         await admin.disconnect().catch(() => undefined);
       }
     });
+    if (this.plan.globalTables.length > 0) {
+      const globals = new GlobalTables({
+        plan: this.plan,
+        client,
+        logger,
+        metrics: this.metrics,
+        onError: topology.options.onError,
+        maxWaitMs: config.maxWaitMs,
+        onFatal: (error) => this.fail(error),
+      });
+      this.globals = globals;
+      // Like Kafka Streams' global thread: every global table holds its topic's contents as of now before this
+      // instance joins the group, so no task processes a record against a table still being restored.
+      await globals.restore();
+      if (this.state !== 'starting') return;
+    }
     const topics = [...this.plan.readerOf.keys()];
     const consumer = client.consumer({
       groupId: this.applicationId,
@@ -117,6 +136,7 @@ export class Application implements StatusSource {
       client,
       consumer,
       sharedProducer: this.producer,
+      ...(this.globals !== undefined ? { globalTables: this.globals.stores } : {}),
       metrics: this.metrics,
       logger,
       outputListeners: this.outputListeners,
@@ -211,6 +231,7 @@ export class Application implements StatusSource {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.tasks?.abandonAll();
     void (async () => {
+      await this.globals?.stop().catch(() => undefined);
       await this.tasks?.release().catch(() => undefined);
       await this.consumer?.disconnect().catch(() => undefined);
       await this.producer?.disconnect().catch(() => undefined);
@@ -243,6 +264,7 @@ export class Application implements StatusSource {
     }
     await this.consumer?.disconnect().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
+    await this.globals?.stop().catch(() => undefined);
     this.state = 'stopped';
     logger.info({ outcome }, 'sluice application stopped');
     this.settle.resolve();
@@ -252,7 +274,10 @@ export class Application implements StatusSource {
     const now = Date.now();
     const tasks = this.tasks?.statuses(now) ?? [];
     const inGroup = this.tasks?.hasAssignment() ?? false;
-    const notReady = !inGroup
+    const globalReason = this.state === 'starting' || this.state === 'running' || this.state === 'rebalancing' ? this.globals?.notReadyReason() : undefined;
+    const notReady = globalReason !== undefined
+      ? globalReason
+      : !inGroup
       ? 'not in the consumer group yet'
       : this.state !== 'running' && this.state !== 'rebalancing'
         ? `application is ${this.state}`
@@ -268,6 +293,7 @@ export class Application implements StatusSource {
       ...(notReady !== undefined ? { notReadyReason: notReady } : {}),
       startedAtMs: this.startedAtMs,
       tasks,
+      ...(this.globals !== undefined ? { globalTables: this.globals.statuses() } : {}),
     };
   }
 

@@ -10,7 +10,13 @@ import { resolvePartitions, type ResolvedPartitions } from '../planner/partition
  */
 export async function ensureTopics(admin: Admin, plan: Plan, logger: Logger): Promise<ResolvedPartitions> {
   const internalNames = plan.internalTopics.map((t) => t.name);
-  const existing = await admin.describeTopics([...plan.sourceTopics, ...plan.sinkTopics, ...internalNames]);
+  const globalTopics = plan.globalTables.map((t) => t.topic);
+  const existing = await admin.describeTopics([...plan.sourceTopics, ...plan.sinkTopics, ...globalTopics, ...internalNames]);
+  const missingGlobal = plan.globalTables.filter((t) => !existing.has(t.topic));
+  if (missingGlobal.length > 0) {
+    const first = missingGlobal[0] as (typeof missingGlobal)[number];
+    throw new TopologyError(`topic "${first.topic}" of global table "${first.name}" does not exist (create it first)`, { context: { topic: first.topic } });
+  }
   const missingSources = plan.sourceTopics.filter((t) => !existing.has(t));
   if (missingSources.length > 0) {
     throw new TopologyError(`source topic${missingSources.length > 1 ? 's' : ''} ${missingSources.map((t) => `"${t}"`).join(', ')} ${missingSources.length > 1 ? 'do' : 'does'} not exist (create ${missingSources.length > 1 ? 'them' : 'it'} first)`, {
@@ -44,6 +50,6 @@ export async function ensureTopics(admin: Admin, plan: Plan, logger: Logger): Pr
   }
   // Sink and late topics are the user's: report their partition counts too (for /topology and the dashboard).
   const topics = new Map(resolved.topics);
-  for (const t of plan.sinkTopics) topics.set(t, (existing.get(t) as { partitions: number }).partitions);
+  for (const t of [...plan.sinkTopics, ...globalTopics]) topics.set(t, (existing.get(t) as { partitions: number }).partitions);
   return { topics, subtopologies: resolved.subtopologies };
 }

@@ -52,6 +52,20 @@ export interface ApplicationStatus {
   readonly notReadyReason?: string;
   readonly startedAtMs: number;
   readonly tasks: readonly TaskStatus[];
+  /** The instance's global tables (absent when the topology has none). */
+  readonly globalTables?: readonly GlobalTableStatus[];
+}
+
+/** One global table on this instance. */
+export interface GlobalTableStatus {
+  readonly name: string;
+  readonly topic: string;
+  readonly state: 'created' | 'restoring' | 'following' | 'stopped' | 'failed';
+  /** Keys it holds now. */
+  readonly entries: number;
+  /** Partitions read up to the end offsets they had at startup, of all its topic's partitions. */
+  readonly restoredPartitions: number;
+  readonly partitions: number;
 }
 
 /**

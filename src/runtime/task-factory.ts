@@ -11,6 +11,7 @@ import { RecordErrorHandler, type RecordLogger } from './record-error-handler.ts
 import { Task } from './task.ts';
 import { TaskPipeline } from './task-pipeline.ts';
 import { createWatermark } from './watermark.ts';
+import type { GlobalTableStore } from './global/global-table-store.ts';
 
 /** What building a task needs besides its coordinates. */
 export interface TaskFactoryOptions {
@@ -26,6 +27,8 @@ export interface TaskFactoryOptions {
    * Absent (the test driver, whose clock is its own): any finite event time is accepted.
    */
   readonly maxFutureSkewMs?: number;
+  /** The instance's global tables by name, for the sub-topologies that join one. */
+  readonly globalTables?: ReadonlyMap<string, GlobalTableStore>;
 }
 
 /**
@@ -60,6 +63,7 @@ export function buildTask(options: TaskFactoryOptions, subtopology: Subtopology,
       onLate?.(owner, late, source, lateTopic);
     },
     onEmitError: (error, key, value, timestampMs) => errors.handleEmit(error, key, value, timestampMs, output),
+    ...(options.globalTables !== undefined ? { globalTables: options.globalTables } : {}),
     ...(options.maxFutureSkewMs !== undefined ? { eventTimeBounds: { maxFutureSkewMs: options.maxFutureSkewMs, nowMs: Date.now } } : {}),
     createStateful: (spec: StatefulOperatorSpec, nodeName: string) => {
       if (spec.lateTopic !== undefined) lateTopicOf.set(nodeName, spec.lateTopic);

@@ -22,6 +22,7 @@ import { RestoreCancelled, StateRestorer } from './state-restorer.ts';
 import type { CommittedOutputListener, TaskStatus } from './status.ts';
 import type { Task } from './task.ts';
 import { buildTask } from './task-factory.ts';
+import type { GlobalTableStore } from './global/global-table-store.ts';
 
 interface ManagedTask {
   readonly task: Task;
@@ -36,6 +37,8 @@ export interface TaskManagerOptions {
   readonly client: KafkaClient;
   readonly consumer: GroupConsumer;
   readonly sharedProducer: Producer | undefined;
+  /** The instance's global tables by name, for tasks that join one. */
+  readonly globalTables?: ReadonlyMap<string, GlobalTableStore>;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Listeners of committed output (see CommittedOutputListener); may be empty. */
@@ -196,6 +199,7 @@ export class TaskManager {
         topology,
         metrics,
         maxFutureSkewMs: config.maxFutureSkewMs ?? topology.options.maxFutureSkewMs,
+        ...(this.o.globalTables !== undefined ? { globalTables: this.o.globalTables } : {}),
         recordLog: { warn: (fields, message) => void this.recordLog.warn(`${id}:${String(fields.code)}`, fields, message) },
         onLate: (owner, late, source, lateTopic) =>
           void this.lateLog.warn(

@@ -5,6 +5,8 @@ import type { Plan, Subtopology } from '../planner/plan.ts';
 import type { Serde, SerdeContext } from '../serde/serde.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { createStatelessProcessor } from './operators/stateless.ts';
+import type { GlobalTableStore } from './global/global-table-store.ts';
+import { StreamGlobalJoinProcessor } from './global/stream-global-join.ts';
 import type { LateRecord, Processor, ProcessorContext, RecordMetadata } from '../processor/processor.ts';
 
 /** What a pipeline needs from its task. */
@@ -25,6 +27,8 @@ export interface PipelineEnvironment {
   onEmitError(error: ProductionError, key: unknown, value: unknown, timestampMs: number): void;
   /** The bad-input rule for event time (see EventTimeBounds); absent: any finite time is accepted. */
   readonly eventTimeBounds?: EventTimeBounds;
+  /** This instance's global tables by name (shared by every task); needed when the sub-topology joins one. */
+  readonly globalTables?: ReadonlyMap<string, GlobalTableStore>;
 }
 
 /**
@@ -153,7 +157,13 @@ export class TaskPipeline {
       else if (node.type === 'repartition' && !subtopology.nodes.includes(node)) {
         processor = new SinkProcessor(plan.repartitionTopics.get(node.id) as string, node.keySerde, node.valueSerde, env.output, this.phase, env);
       } else if (node.type === 'operator') {
-        processor = node.spec.kind === 'stateful' ? env.createStateful(node.spec.operator, node.name) : createStatelessProcessor(node.spec);
+        const spec = node.spec;
+        if (spec.kind === 'stateful') processor = env.createStateful(spec.operator, node.name);
+        else if (spec.kind === 'globalJoin') {
+          const table = env.globalTables?.get(spec.table);
+          if (table === undefined) throw new TopologyError(`operator "${node.name}" joins global table "${spec.table}", which task ${env.taskId} was not given`);
+          processor = new StreamGlobalJoinProcessor(spec, table);
+        } else processor = createStatelessProcessor(spec);
       } else {
         processor = { init() {}, process: (k, v, t) => context.forward(k, v, t) };
       }

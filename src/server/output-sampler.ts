@@ -22,7 +22,7 @@ export interface TopicOutput {
   readonly records: readonly SampledRecord[];
 }
 
-export type OutputRole = Exclude<TopicRole, 'source' | 'changelog'>;
+export type OutputRole = Exclude<TopicRole, 'source' | 'changelog' | 'global'>;
 
 export interface SampledRecord {
   /** Increases with every record kept by this instance: tells new records from ones already shown. */
@@ -174,7 +174,7 @@ export class OutputSampler {
     if (this.#slots.size >= this.#maxTopics) return undefined;
     const known = this.#roles.get(topic);
     // Changelog records are never reported; a topic the description does not list is shown as a sink.
-    if (known === 'source' || known === 'changelog') return undefined;
+    if (known === 'source' || known === 'changelog' || known === 'global') return undefined;
     const slot: Slot = { topic, role: known ?? 'sink', committed: 0, kept: [] };
     this.#slots.set(topic, slot);
     return slot;

@@ -35,6 +35,11 @@ export function readinessReport(status: ApplicationStatus): ReadinessReport {
   if (status.state === 'failed' || status.state === 'stopping' || status.state === 'stopped' || status.state === 'created') {
     reasons.push(`application is ${status.state}`);
   }
+  for (const table of status.globalTables ?? []) {
+    if (table.state === 'created' || table.state === 'restoring') {
+      reasons.push(`restoring global table ${table.name} from ${table.topic} (${table.restoredPartitions} of ${table.partitions} partitions at their end offsets); the instance joins its group after that`);
+    } else if (table.state !== 'following') reasons.push(`global table ${table.name} is ${table.state}`);
+  }
   if (!status.inGroup) reasons.push(`not in consumer group ${status.applicationId} (state ${status.state})`);
   for (const task of restoring) reasons.push(`task ${task.task} is restoring its state (${formatPercent(task.progress)})`);
   if (pending.length > 0) reasons.push(`task${pending.length === 1 ? '' : 's'} ${pending.join(', ')} not started yet`);

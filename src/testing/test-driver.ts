@@ -12,6 +12,8 @@ import type { Task } from '../runtime/task.ts';
 import type { Serde } from '../serde/serde.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { partitionForKey } from './murmur2.ts';
+import { GlobalTableStore } from '../runtime/global/global-table-store.ts';
+import type { GlobalTable } from '../dsl/global-table.ts';
 
 /** A record as a test reads it from an output topic. */
 export interface TestRecord<K, V> {
@@ -73,20 +75,32 @@ interface DriverTask {
  */
 export class TopologyTestDriver {
   readonly plan: Plan;
+  /** Global-table records that did not deserialize and were skipped (onError 'skip' or 'dead-letter'). */
+  skippedGlobalRecords = 0;
   private readonly partitions: number;
   private wallClockMs: number;
   private readonly tasks = new Map<string, DriverTask>();
   private readonly topics = new Map<string, OutputRecord[]>();
   private readonly offsets = new Map<string, bigint>();
   private readonly readPositions = new Map<string, number>();
+  /** Global tables by name; their topics are fed directly (no task reads them). */
+  private readonly globalTables = new Map<string, GlobalTableStore>();
+  private readonly globalByTopic = new Map<string, GlobalTableStore>();
+  private readonly onError: Topology['options']['onError'];
 
   constructor(topology: Topology, options: TestDriverOptions = {}) {
     this.plan = planTopology(topology);
     this.partitions = options.partitions ?? 1;
     this.wallClockMs = options.wallClockMs ?? 0;
+    this.onError = topology.options.onError;
+    for (const spec of this.plan.globalTables) {
+      const store = new GlobalTableStore(spec);
+      this.globalTables.set(spec.name, store);
+      this.globalByTopic.set(spec.topic, store);
+    }
     for (const sub of this.plan.subtopologies) {
       for (let partition = 0; partition < this.partitions; partition++) {
-        const task = buildTask({ plan: this.plan, topology, recordLog: { warn: () => {} } }, sub, partition, this.wallClockMs);
+        const task = buildTask({ plan: this.plan, topology, recordLog: { warn: () => {} }, globalTables: this.globalTables }, sub, partition, this.wallClockMs);
         task.lifecycle.transitionTo('restoring');
         if (options.changelog !== undefined) {
           const positions = restoreTaskFrom(task, options.changelog, this.plan.changelogTopics);
@@ -99,17 +113,56 @@ export class TopologyTestDriver {
     }
   }
 
-  /** A typed handle on a source topic. */
+  /**
+   * A typed handle on a source topic, or on a global table's topic: a record piped there updates the table at
+   * once (a null value deletes), so stream records piped after it are joined with it.
+   */
   input<K, V>(topic: string): TestInput<K, V> {
+    const global = this.globalByTopic.get(topic);
+    if (global !== undefined) return new TestInput<K, V>(this, topic, global.spec.keySerde as Serde<K>, global.spec.valueSerde as Serde<V>);
     const entry = this.plan.subtopologies.flatMap((s) => s.entries).find((e) => e.topic === topic && e.kind === 'source');
-    if (entry === undefined) throw new TopologyError(`the topology does not read topic "${topic}" (it reads ${this.plan.sourceTopics.join(', ')})`);
+    if (entry === undefined) {
+      const read = [...this.plan.sourceTopics, ...this.globalByTopic.keys()];
+      throw new TopologyError(`the topology does not read topic "${topic}" (it reads ${read.join(', ')})`);
+    }
     return new TestInput<K, V>(this, topic, entry.node.keySerde as Serde<K>, entry.node.valueSerde as Serde<V>);
   }
 
   /** @internal */
   pipeRaw(topic: string, key: Buffer | null, value: Buffer | null, options: PipeOptions): void {
     const partition = options.partition ?? (key === null ? 0 : partitionForKey(key, this.partitions));
+    const global = this.globalByTopic.get(topic);
+    if (global !== undefined) {
+      this.applyGlobal(global, partition, key, value, options);
+      return;
+    }
     this.deliver(topic, partition, key, value, options.timestampMs ?? this.wallClockMs, options.headers ?? {});
+  }
+
+  /** As the runtime's global reader applies a record: deserialization errors follow onError ('fail' throws, else skipped). */
+  private applyGlobal(store: GlobalTableStore, partition: number, key: Buffer | null, value: Buffer | null, options: PipeOptions): void {
+    const offsetKey = `${store.topic}/${partition}`;
+    const offset = this.offsets.get(offsetKey) ?? 0n;
+    this.offsets.set(offsetKey, offset + 1n);
+    try {
+      store.apply(partition, { key, value, timestampMs: options.timestampMs ?? this.wallClockMs, offset: offset.toString(), headers: options.headers ?? {} });
+    } catch (error) {
+      if (this.onError === 'fail') throw error;
+      this.skippedGlobalRecords++;
+    }
+  }
+
+  /**
+   * What a global table holds now, decoded: pass the table (from `t.globalTable`) for the types, or its name.
+   */
+  globalTable<K, V>(table: GlobalTable<K, V> | string): Map<K, V> {
+    const name = typeof table === 'string' ? table : table.name;
+    const store = this.globalTables.get(name);
+    if (store === undefined) {
+      const known = [...this.globalTables.keys()];
+      throw new TopologyError(`the topology has no global table "${name}" (it has ${known.length === 0 ? 'none' : known.join(', ')})`);
+    }
+    return new Map([...store.entriesDecoded()] as [K, V][]);
   }
 
   private deliver(topic: string, partition: number, key: Buffer | null, value: Buffer | null, timestampMs: number, headers: RecordHeaders): void {

@@ -13,7 +13,8 @@
  * WAIT_FOR_DATA_MS each) until the transaction ends. Otherwise fetches do not wait (minBytes 0).
  */
 import type { Broker, Cluster, Kafka } from 'kafkajs';
-import type { ConsumedRecord, PartitionReader } from '../types.ts';
+import { OffsetOutOfRangeError } from '../../errors/index.ts';
+import type { ConsumedRecord, PartitionFetch, PartitionReader, TopicPartitionOffset } from '../types.ts';
 import { describeError, hasErrorType, isRetriable, toKafkaError } from './errors.ts';
 import { installFetchAbortedFilter } from './fetch-response-patch.ts';
 import { createInternalCluster } from './internal-cluster.ts';
@@ -26,6 +27,8 @@ const WAIT_FOR_DATA_MS = 500;
 const READ_COMMITTED = 1;
 const FETCH_ATTEMPTS = 6;
 const RETRY_BACKOFF_MS = 100;
+/** No upper bound for `fetch`: every record from the fetch offset on is wanted. */
+const NO_END = 2n ** 63n;
 
 interface FetchedPartition {
   readonly partition: number;
@@ -65,7 +68,7 @@ export class KafkajsPartitionReader implements PartitionReader {
     let lastStableOffset: bigint | undefined;
     while (position < toOffset) {
       const wait = lastStableOffset !== undefined && position >= lastStableOffset;
-      const fetched = await this.fetch(cluster, topic, partition, position, wait);
+      const fetched = await this.fetch1(cluster, topic, partition, position, wait ? WAIT_FOR_DATA_MS : 0);
       const lso = BigInt(fetched.lastStableOffset);
       lastStableOffset = lso >= 0n ? lso : BigInt(fetched.highWatermark);
       if (fetched.messages.length === 0) {
@@ -77,6 +80,40 @@ export class KafkajsPartitionReader implements PartitionReader {
       position = collectRecords(fetched.messages, position, toOffset, records);
       if (records.length > 0) await onRecords(records);
     }
+  }
+
+  /**
+   * One fetch for a follower (see PartitionReader.fetch). Waits on the broker (minBytes 1) for up to maxWaitMs
+   * when nothing committed is readable at the offset. A response without any batch while the LSO lies beyond
+   * the offset means nothing readable is left below the LSO (offsets removed by compaction): the position
+   * moves to the LSO, as in `read`.
+   */
+  async fetch(position: TopicPartitionOffset, options: { readonly maxWaitMs: number }): Promise<PartitionFetch> {
+    const { topic, partition } = position;
+    const from = BigInt(position.offset);
+    const cluster = await this.clusterFor(topic, partition);
+    let fetched: FetchedPartition;
+    try {
+      fetched = await this.fetch1(cluster, topic, partition, from, Math.max(0, options.maxWaitMs));
+    } catch (error) {
+      if (hasErrorType(error, 'OFFSET_OUT_OF_RANGE')) {
+        throw new OffsetOutOfRangeError(`reading ${topic}/${partition} at offset ${position.offset} failed: the offset is outside the partition's log`, {
+          cause: error,
+          context: { topic, partition, offset: position.offset },
+        });
+      }
+      throw error;
+    }
+    const lso = BigInt(fetched.lastStableOffset);
+    const lastStableOffset = lso >= 0n ? lso : BigInt(fetched.highWatermark);
+    const records: ConsumedRecord[] = [];
+    let next = from;
+    if (fetched.messages.length === 0) {
+      if (lastStableOffset > next) next = lastStableOffset;
+    } else {
+      next = collectRecords(fetched.messages, from, NO_END, records);
+    }
+    return { records, nextOffset: next.toString(), lastStableOffset: lastStableOffset.toString() };
   }
 
   private async clusterFor(topic: string, partition: number): Promise<Cluster> {
@@ -98,15 +135,15 @@ export class KafkajsPartitionReader implements PartitionReader {
     }
   }
 
-  private async fetch(cluster: Cluster, topic: string, partition: number, position: bigint, wait: boolean): Promise<FetchedPartition> {
+  private async fetch1(cluster: Cluster, topic: string, partition: number, position: bigint, waitMs: number): Promise<FetchedPartition> {
     const fetchOffset = position.toString();
     for (let attempt = 1; ; attempt++) {
       try {
         const broker = await leaderOf(cluster, topic, partition);
         const response: FetchResponse = await broker.fetch({
           isolationLevel: READ_COMMITTED,
-          maxWaitTime: wait ? WAIT_FOR_DATA_MS : 0,
-          minBytes: wait ? 1 : 0,
+          maxWaitTime: waitMs,
+          minBytes: waitMs > 0 ? 1 : 0,
           maxBytes: MAX_FETCH_BYTES,
           topics: [{ topic, partitions: [{ partition, fetchOffset, maxBytes: MAX_FETCH_BYTES }] }],
         });
@@ -115,6 +152,8 @@ export class KafkajsPartitionReader implements PartitionReader {
         return fetched;
       } catch (error) {
         const what = `reading ${topic}/${partition} at offset ${fetchOffset}`;
+        // Disconnected meanwhile: a retry would connect the cluster again behind the caller's back.
+        if (this.cluster !== cluster) throw toKafkaError(error, `${what} (the reader was disconnected)`, { topic, partition, offset: fetchOffset });
         if (attempt >= FETCH_ATTEMPTS || !isRetriable(error)) {
           throw toKafkaError(error, what, { topic, partition, offset: fetchOffset });
         }

@@ -98,7 +98,7 @@ class PassThroughProcessor extends Base {
   }
 }
 
-export function createStatelessProcessor(spec: Exclude<OperatorSpec, { kind: 'stateful' }>): Processor {
+export function createStatelessProcessor(spec: Exclude<OperatorSpec, { kind: 'stateful' } | { kind: 'globalJoin' }>): Processor {
   switch (spec.kind) {
     case 'map':
       return new MapProcessor(spec.fn);

@@ -1,4 +1,6 @@
 import { expect, it } from 'vitest';
+import { OffsetOutOfRangeError } from '../../../src/errors/index.ts';
+import type { PartitionReader } from '../../../src/kafka/index.ts';
 import { readRange, record, sleep, unique, values, waitForEnd } from './helpers.ts';
 import type { SuiteEnv } from './suite.ts';
 
@@ -102,6 +104,65 @@ export function readerCases(env: SuiteEnv): void {
     expect(values(await reading)).toEqual(['n0', 'n1', 'n2', 't0', 't1']);
     expect(performance.now() - started).toBeGreaterThanOrEqual(650);
     await tx.disconnect();
+    await admin.deleteTopics([topic]);
+  });
+
+  it('fetch follows a partition: committed records only, past markers and aborted records, waiting for new data, failing out of range', async () => {
+    const { admin, client } = env;
+    const topic = unique('reader-follow');
+    await admin.createTopics([{ name: topic, partitions: 2 }]);
+    const tx = client.transactionalProducer({ transactionalId: unique('reader-follow'), transactionTimeoutMs: 30_000 });
+    await tx.connect();
+    const committed = await tx.begin();
+    await committed.send([record(topic, 'a0', { partition: 0 }), record(topic, 'a1', { partition: 0 })]); // 0-1, marker 2
+    await committed.commit();
+    const aborted = await tx.begin();
+    await aborted.send([record(topic, 'x0', { partition: 0 })]); // 3, marker 4
+    await aborted.abort();
+    expect(await waitForEnd(admin, topic, 0, 5n)).toBe('5');
+
+    const reader = client.partitionReader();
+    /** Fetches from `offset` until the position reaches `until`, collecting values. */
+    const follow = async (r: PartitionReader, partition: number, offset: string, until: bigint): Promise<{ values: string[]; next: string }> => {
+      const seen: string[] = [];
+      let next = offset;
+      while (BigInt(next) < until) {
+        const fetched = await r.fetch({ topic, partition, offset: next }, { maxWaitMs: 200 });
+        seen.push(...values(fetched.records));
+        expect(fetched.records.every((rec) => BigInt(rec.offset) >= BigInt(next))).toBe(true);
+        expect(BigInt(fetched.nextOffset)).toBeGreaterThanOrEqual(BigInt(next));
+        next = fetched.nextOffset;
+      }
+      return { values: seen, next };
+    };
+    expect(await follow(reader, 0, '0', 5n)).toEqual({ values: ['a0', 'a1'], next: '5' });
+    expect(await follow(reader, 0, '1', 5n)).toEqual({ values: ['a1'], next: '5' });
+
+    // At the end: waits, then returns nothing and the same position.
+    const idle = await reader.fetch({ topic, partition: 0, offset: '5' }, { maxWaitMs: 300 });
+    expect(idle).toEqual({ records: [], nextOffset: '5', lastStableOffset: '5' });
+
+    // A fetch waiting at the end returns what is written meanwhile; an open transaction is not visible until it commits.
+    const open = await tx.begin();
+    await open.send([record(topic, 't0', { partition: 0 })]); // 5, marker 6
+    const whileOpen = await reader.fetch({ topic, partition: 0, offset: '5' }, { maxWaitMs: 300 });
+    expect(whileOpen).toEqual({ records: [], nextOffset: '5', lastStableOffset: '5' });
+    await open.commit();
+    await tx.disconnect();
+    const plain = client.producer();
+    await plain.connect();
+    await plain.send([record(topic, 'n0', { partition: 0 })]); // 7
+    await plain.disconnect();
+    expect(await follow(reader, 0, '5', 8n)).toEqual({ values: ['t0', 'n0'], next: '8' });
+
+    // Another partition on the same reader, one fetch after the other.
+    const empty = await reader.fetch({ topic, partition: 1, offset: '0' }, { maxWaitMs: 0 });
+    expect(empty).toEqual({ records: [], nextOffset: '0', lastStableOffset: '0' });
+
+    await expect(reader.fetch({ topic, partition: 0, offset: '100' }, { maxWaitMs: 0 })).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    // The reader still works after that.
+    expect(values((await reader.fetch({ topic, partition: 0, offset: '7' }, { maxWaitMs: 0 })).records)).toEqual(['n0']);
+    await reader.disconnect();
     await admin.deleteTopics([topic]);
   });
 

@@ -70,7 +70,7 @@ describe('stream-stream join planning', () => {
     // @ts-expect-error a window definition of another kind
     expect(build((t) => t.stream('a', str).join(t.stream('b', str), (x, y) => x + y, joinWindow('1m').toString()))).toThrow(/needs a join window/);
     // @ts-expect-error not a stream
-    expect(build((t) => t.stream('a', str).join({}, (x: string) => x, joinWindow('1m')))).toThrow(/needs a stream/);
+    expect(build((t) => t.stream('a', str).join({}, (x: string) => x, joinWindow('1m')))).toThrow(/join\(\) takes a stream \(with a joinWindow\) or a global table/);
     // @ts-expect-error not a duration
     expect(() => joinWindow('soon')).toThrow(/join window size "soon" is not a duration/);
     expect(build((t) => {

@@ -24,6 +24,23 @@ describe('readinessReport', () => {
       ['task 0_1 is restoring its state (45.6%)', 'task 0_2 not started yet'],
     ],
     ['failed', { state: 'failed', inGroup: false, ready: false }, 'not_ready', ['application is failed', 'not in consumer group app (state failed)']],
+    [
+      'restoring a global table before joining the group',
+      {
+        state: 'starting',
+        inGroup: false,
+        ready: false,
+        globalTables: [
+          { name: 'customers', topic: 'customers-topic', state: 'restoring', entries: 10, restoredPartitions: 1, partitions: 3 },
+          { name: 'rates', topic: 'rates', state: 'following', entries: 4, restoredPartitions: 1, partitions: 1 },
+        ],
+      },
+      'not_ready',
+      [
+        'restoring global table customers from customers-topic (1 of 3 partitions at their end offsets); the instance joins its group after that',
+        'not in consumer group app (state starting)',
+      ],
+    ],
     ['not ready without a visible reason', { ready: false }, 'not_ready', ['application is running and not ready']],
   ])('%s', (_name, overrides, expected, reasons) => {
     const report = readinessReport(status(overrides));
