@@ -6,6 +6,8 @@ import { GroupedStream, type GroupOptions } from './grouped-stream.ts';
 import { timerStoreName, type ProcessorSpecOptions } from './processor-spec.ts';
 import type { StreamProcessor } from '../processor/stream-processor.ts';
 import type { StoreDefinition } from '../state/store-definitions.ts';
+import type { Table } from './table.ts';
+import { joinStreamWithTable, type StreamTableJoinOptions } from './stream-table-join.ts';
 
 export interface KeyValue<K, V> {
   key: K;
@@ -43,7 +45,7 @@ export interface ProcessOptions<S extends StoreDefinition> extends Named {
 export class Stream<K, V> {
   /** @internal */
   constructor(
-    protected readonly graph: TopologyGraph,
+    /** @internal */ readonly graph: TopologyGraph,
     /** @internal */ readonly node: GraphNode,
     /** @internal True when an upstream operator changed the key since the last repartition. */
     readonly keyChanged: boolean,
@@ -199,6 +201,23 @@ export class Stream<K, V> {
   /** Groups by a new key; always through a repartition topic. */
   groupBy<K2>(fn: (key: K, value: V) => K2, options: GroupOptions<K2, V> = {}): GroupedStream<K2, V> {
     return this.selectKey(fn).groupByKey(options);
+  }
+
+  /**
+   * Stream–table join (inner): each record is joined with the table's current value for its key when the
+   * record is processed; a record whose key is not in the table is dropped, and table updates alone emit
+   * nothing. The stream and the table must be co-partitioned (equal partition counts, same key bytes); a
+   * stream whose key changed upstream goes through a repartition topic first.
+   */
+  join<VT, R>(table: Table<K, VT>, joiner: (value: V, tableValue: VT, key: K) => R, options?: StreamTableJoinOptions<K, V>): Stream<K, R> {
+    const { node } = joinStreamWithTable(this, table, 'inner', joiner, options);
+    return new Stream<K, R>(this.graph, node, false);
+  }
+
+  /** Stream–table left join: as `join`, but a record whose key is not in the table is joined with null. */
+  leftJoin<VT, R>(table: Table<K, VT>, joiner: (value: V, tableValue: VT | null, key: K) => R, options?: StreamTableJoinOptions<K, V>): Stream<K, R> {
+    const { node } = joinStreamWithTable(this, table, 'left', joiner as (value: V, tableValue: VT, key: K) => R, options);
+    return new Stream<K, R>(this.graph, node, false);
   }
 
   /** Writes every record to `topic` with the given serdes. */

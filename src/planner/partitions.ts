@@ -33,7 +33,10 @@ export function resolvePartitions(plan: Plan, sourcePartitions: ReadonlyMap<stri
       const distinct = [...new Set(counts as number[])];
       if (distinct.length > 1) {
         const detail = sub.sourceTopics.map((t, i) => `${t}=${String(counts[i])}`).join(', ');
-        throw new TopologyError(`sub-topology ${sub.id} reads topics that are not co-partitioned (${detail}); they need equal partition counts`);
+        throw new TopologyError(
+          `sub-topology ${sub.id} reads topics that are not co-partitioned (${detail}): one task reads the same partition of each (a join, a merge), so they need equal partition counts; create them with the same count, or repartition() one side with { partitions } before the join`,
+          { context: { topic: sub.sourceTopics.join(',') } },
+        );
       }
       subtopologies.set(sub.id, distinct[0] as number);
       changed = true;

@@ -18,6 +18,8 @@ export interface StoreOptions<K, V> {
   readonly keySerde?: StoreSerde<K>;
   /** Default JSON. */
   readonly valueSerde?: StoreSerde<V>;
+  /** False for a store whose changelog is written by someone else (a table's source topic): no changes are kept. Default true. */
+  readonly logged?: boolean;
 }
 
 interface Slot<K, V> {
@@ -39,9 +41,11 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   private readonly values: StoreSerde<V>;
   private readonly slots = new Map<string, Slot<K, V>>();
   private readonly pending = new Map<string, Slot<K, V>>();
+  private readonly logged: boolean;
 
   constructor(options: StoreOptions<K, V>) {
     this.name = options.name;
+    this.logged = options.logged ?? true;
     this.keys = keyCodecFor(options.keySerde);
     this.values = options.valueSerde ?? jsonStoreSerde<V>();
   }
@@ -51,11 +55,11 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   put(key: K, value: V): void {
-    this.write(this.keys.id(key), key, value, true);
+    this.write(this.keys.id(key), key, value, this.logged);
   }
 
   delete(key: K): void {
-    this.remove(this.keys.id(key), true);
+    this.remove(this.keys.id(key), this.logged);
   }
 
   *entries(): IterableIterator<readonly [K, V]> {

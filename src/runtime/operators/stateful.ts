@@ -11,6 +11,7 @@ import type { EmitMode } from '../../windows/windowed.ts';
 import type { Processor } from '../../processor/processor.ts';
 import type { ProcessorSpecOptions } from '../../dsl/processor-spec.ts';
 import { StreamProcessorNode } from './stream-processor-node.ts';
+import { createTableProcessor, createTableStores, isTableOperator } from '../../tables/operators.ts';
 
 /** What the DSL's grouped and windowed aggregations put in StatefulOperatorSpec.options. */
 interface AggregateOptions {
@@ -41,6 +42,10 @@ export function createStores(subtopology: Subtopology, changelogTopicOf: (store:
       stores.set(processor.timerStore, new InMemoryKeyValueStore({ name: processor.timerStore }));
       continue;
     }
+    if (isTableOperator(spec.type)) {
+      for (const store of createTableStores(spec)) stores.set(store.name, store);
+      continue;
+    }
     const options = optionsOf(spec);
     if (spec.type === 'table-aggregate') stores.set(options.storeName, new InMemoryKeyValueStore({ name: options.storeName }));
     else if (WINDOWED.has(spec.type) && options.windows !== undefined) stores.set(options.storeName, windowedAggregateStore(options.windows, { name: options.storeName }));
@@ -52,6 +57,7 @@ export function createStores(subtopology: Subtopology, changelogTopicOf: (store:
 /** Builds the processor of a stateful operator. */
 export function createStatefulProcessor(spec: StatefulOperatorSpec, nodeName: string): Processor {
   if (spec.type === 'processor') return new StreamProcessorNode(nodeName, spec.options as unknown as ProcessorSpecOptions);
+  if (isTableOperator(spec.type)) return createTableProcessor(spec);
   const options = optionsOf(spec);
   const { initializer, aggregator, merger } = options.aggregation;
   if (spec.type === 'table-aggregate') return new TableAggregateProcessor({ name: nodeName, storeName: options.storeName, initializer, aggregator });
