@@ -1,5 +1,7 @@
 import { TopologyError } from '../errors/index.ts';
 import type { Serde } from '../serde/serde.ts';
+import { json } from '../serde/builtin.ts';
+import type { GraphNode } from './graph.ts';
 import { storesOf } from '../tables/value-getter.ts';
 import type { Named, Stream } from './stream.ts';
 import { Table } from './table.ts';
@@ -7,9 +9,19 @@ import { addTableNode } from './table-nodes.ts';
 
 /** Options of `stream.join(table, ...)` and `stream.leftJoin(table, ...)`. */
 export interface StreamTableJoinOptions<K, V> extends Named {
-  /** Serdes of the repartition topic inserted when the stream's key changed upstream (JSON by default). */
+  /**
+   * Serdes of the repartition topic inserted when the stream's key changed upstream: by default the key serde
+   * of the table's topic (equal keys must be equal bytes to meet in one partition) and JSON values.
+   */
   readonly key?: Serde<K>;
   readonly value?: Serde<V>;
+}
+
+/** The key serde of the topic a node's records come from (its nearest source or repartition ancestor). */
+function keySerdeOf(node: GraphNode): Serde<unknown> {
+  let current: GraphNode | undefined = node;
+  while (current !== undefined && current.type === 'operator') current = current.parents[0];
+  return current === undefined || current.type === 'sink' ? json() : current.keySerde;
 }
 
 /**
@@ -30,7 +42,8 @@ export function joinStreamWithTable<K, V, VT, R>(
   if (typeof joiner !== 'function') throw new TopologyError(`stream ${method}() needs a joiner function (value, tableValue, key) => result`);
   const input = stream.keyChanged
     ? stream.repartition({
-        ...(options.key !== undefined ? { key: options.key } : {}),
+        // Equal keys must be equal bytes on both sides to land in the same partition: the table's key serde.
+        key: options.key ?? (keySerdeOf(table.node) as Serde<K>),
         ...(options.value !== undefined ? { value: options.value } : {}),
         ...(options.name !== undefined ? { name: `${options.name}-repartition` } : {}),
       })
