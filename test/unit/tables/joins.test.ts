@@ -92,6 +92,26 @@ describe('stream–table join', () => {
     expect(() => resolvePartitions(p, new Map([['orders', 6], ['products', 4]]))).toThrow(/products=4, orders=6/);
   });
 
+  it('joins with a table from a stream aggregation, restored from its changelog on rebuild', () => {
+    const topology = defineTopology({ applicationId: 'agg-join' }, (t) => {
+      const spent = t.stream('payments', { key: str, value: serdes.json<number>() })
+        .groupByKey()
+        .reduce((a, b) => a + b, { name: 'spent' });
+      t.stream('visits', { key: str, value: str })
+        .leftJoin(spent, (page, total) => `${page}:${total ?? 0}`, { name: 'tag' })
+        .to('tagged', { key: str, value: str });
+    });
+    const first = new TopologyTestDriver(topology, { partitions: 2 });
+    first.input<string, string>('visits').pipe('ann', 'home');
+    first.input<string, number>('payments').pipe('ann', 5);
+    first.input<string, number>('payments').pipe('ann', 7);
+    first.input<string, string>('visits').pipe('ann', 'cart');
+    expect(first.readOutput<string, string>('tagged').map((r) => r.value)).toEqual(['home:0', 'cart:12']);
+    const second = new TopologyTestDriver(topology, { partitions: 2, changelog: first.changelogRecords() });
+    second.input<string, string>('visits').pipe('ann', 'again');
+    expect(second.readOutput<string, string>('tagged').map((r) => r.value)).toEqual(['again:12']);
+  });
+
   it('rejects a join with something that is not a table', () => {
     expect(() =>
       defineTopology({ applicationId: 'bad-join' }, (t) => {
