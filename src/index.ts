@@ -1,4 +1,10 @@
-export { defineTopology, isTopology, type Topology, type TopologyOptions, type TopologyBuilder, type SourceOptions, type ErrorPolicy } from './dsl/define-topology.ts';
+export {
+  defineTopology, isTopology, type Topology, type TopologyOptions, type TopologyBuilder, type SourceOptions, type TableOptions, type ErrorPolicy,
+} from './dsl/define-topology.ts';
+export { Table, type TableGroupOptions } from './dsl/table.ts';
+export { GroupedTable } from './dsl/grouped-table.ts';
+export type { StreamTableJoinOptions } from './dsl/stream-table-join.ts';
+export { keyValue, type KeyValuePair } from './tables/key-value-pair.ts';
 export { Stream, type KeyValue, type Named, type SinkOptions, type RepartitionOptions, type ProcessOptions } from './dsl/stream.ts';
 export { GlobalTable, type GlobalTableOptions } from './dsl/global-table.ts';
 export type {

@@ -12,5 +12,6 @@ export default defineTopology({ applicationId: 'bench-table-count', onError: 'fa
   t.stream(input, { key: serdes.string(), value: serdes.json<BenchEvent>() })
     .groupByKey()
     .count({ name: 'counts' })
+    .toStream()
     .to(output, { key: serdes.string(), value: serdes.json<number>() });
 });

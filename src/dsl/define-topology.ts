@@ -7,6 +7,8 @@ import { GlobalTable, type GlobalTableOptions } from './global-table.ts';
 
 /** One day: event time more than this ahead of the wall clock is bad input by default. */
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 86_400_000;
+import { Table } from './table.ts';
+import { addTableNode } from './table-nodes.ts';
 
 export type ErrorPolicy = 'fail' | 'skip' | 'dead-letter';
 
@@ -44,6 +46,9 @@ export interface SourceOptions<K, V> {
   readonly name?: string;
 }
 
+/** Options of `t.table(topic, ...)`; `name` names the table's operator and its store (`<name>-store`). */
+export type TableOptions<K, V> = SourceOptions<K, V>;
+
 /** Handed to the build function of `defineTopology`. */
 export interface TopologyBuilder {
   stream<K, V>(topic: string | readonly string[], options: SourceOptions<K, V>): Stream<K, V>;
@@ -52,6 +57,12 @@ export interface TopologyBuilder {
    * latest value per key (a null value deletes) and is restored to the topic's end before processing starts.
    */
   globalTable<K, V>(topic: string, options: GlobalTableOptions<K, V>): GlobalTable<K, V>;
+  /**
+   * The latest value per key of a (compacted) topic, as a table; a null value deletes the key. Its store's
+   * changelog is the topic itself: no changelog topic is created, and a rebuilt task restores the table
+   * from the topic up to the group's committed offset.
+   */
+  table<K, V>(topic: string, options: TableOptions<K, V>): Table<K, V>;
 }
 
 /** A built topology: what a topology module default-exports. */
@@ -130,9 +141,35 @@ export function defineTopology(options: TopologyOptions, build: (builder: Topolo
       graph.globalTables.push({ name, topic, keySerde: table.key as Serde<unknown>, valueSerde: table.value as Serde<unknown> });
       return new GlobalTable<K, V>(name, topic, table.key, table.value);
     },
+    table<K, V>(topic: string, source: TableOptions<K, V>): Table<K, V> {
+      if (typeof topic !== 'string' || topic.trim() === '') throw new TopologyError(`table() needs a topic name (got ${JSON.stringify(topic)})`);
+      if (source?.key === undefined || source.value === undefined) {
+        throw new TopologyError(`table("${topic}") needs { key, value } serdes, e.g. { key: serdes.string(), value: serdes.json<T>() }`);
+      }
+      const name = source.name ?? `table-${graph.nextId()}`;
+      const node = graph.add({
+        type: 'source',
+        id: graph.nextId(),
+        name: graph.claimName(`${name}-source`, 'source'),
+        parents: [],
+        children: [],
+        topics: [topic],
+        keySerde: source.key as Serde<unknown>,
+        valueSerde: source.value as Serde<unknown>,
+        timestamp: source.timestamp as TimestampExtractor<unknown, unknown> | undefined,
+        table: true,
+      });
+      const storeName = `${name}-store`;
+      const tableNode = addTableNode(graph, [node], 'table', name, () => ({
+        type: 'table-source',
+        stores: [{ name: storeName, kind: 'key-value', sourceTopic: topic }],
+        options: { storeName, topic, keySerde: source.key, valueSerde: source.value },
+      }));
+      return new Table<K, V>(graph, tableNode, { kind: 'store', storeName });
+    },
   };
   build(builder);
-  if (!graph.nodes.some((n) => n.type === 'source')) throw new TopologyError('the topology reads no topic (call t.stream(...))');
+  if (!graph.nodes.some((n) => n.type === 'source')) throw new TopologyError('the topology reads no topic (call t.stream(...) or t.table(...))');
   return { kind: 'sluice.topology', options: compiled, graph };
 }
 

@@ -33,11 +33,19 @@ export interface StatefulOperatorSpec {
   readonly options: Readonly<Record<string, unknown>>;
   /** Topic where late records go, if the user named one. */
   readonly lateTopic?: string;
+  /** Stores of other operators this one reads (a join looking up a table's current value). */
+  readonly lookups?: readonly string[];
 }
 
 export interface StoreSpec {
   readonly name: string;
   readonly kind: 'key-value' | 'window' | 'session';
+  /**
+   * The store of a table read from a topic: that source topic is its changelog. The store gets no changelog
+   * topic of its own and writes nothing; a (re)built task restores it from the source topic partition up to
+   * the group's committed offset, then processes from there.
+   */
+  readonly sourceTopic?: string;
 }
 
 interface NodeBase {
@@ -53,6 +61,8 @@ export interface SourceNode extends NodeBase {
   readonly keySerde: Serde<unknown>;
   readonly valueSerde: Serde<unknown>;
   readonly timestamp: TimestampExtractor<unknown, unknown> | undefined;
+  /** Read by `t.table(...)`: a null value is a tombstone and never reaches the value serde. */
+  readonly table?: boolean;
 }
 
 export interface OperatorNode extends NodeBase {

@@ -4,6 +4,7 @@ import type { WindowDefinition } from '../windows/definitions.ts';
 import type { EmitMode, Windowed, WindowResult } from '../windows/windowed.ts';
 import type { GraphNode, StatefulOperatorSpec, TopologyGraph } from './graph.ts';
 import { Stream, type Named } from './stream.ts';
+import { Table } from './table.ts';
 
 /** Options of a windowed aggregation. */
 export interface WindowedAggregateOptions extends Named {
@@ -37,27 +38,28 @@ export class GroupedStream<K, V> {
     return new WindowedStream<K, V>(this.graph, this.node, windows);
   }
 
-  /** Running count per key; emits the new count on every record. */
-  count(options?: TableAggregateOptions): Stream<K, number> {
+  /** Running count per key, as a table: it changes on every record (`toStream()` emits each new count). */
+  count(options?: TableAggregateOptions): Table<K, number> {
     return this.aggregateWith(count<K, V>(), options);
   }
 
-  /** Running aggregate per key; emits the new aggregate on every record. Aggregates must be JSON-serializable (they go to the changelog). */
-  aggregate<A>(initializer: () => A, add: (key: K, value: V, aggregate: A) => A, options?: TableAggregateOptions): Stream<K, A> {
+  /** Running aggregate per key, as a table changing on every record. Aggregates must be JSON-serializable (they go to the changelog). */
+  aggregate<A>(initializer: () => A, add: (key: K, value: V, aggregate: A) => A, options?: TableAggregateOptions): Table<K, A> {
     return this.aggregateWith(aggregation(initializer, add), options);
   }
 
-  reduce(fn: (aggregate: V, value: V) => V, options?: TableAggregateOptions): Stream<K, V> {
+  /** Running reduce per key, as a table. */
+  reduce(fn: (aggregate: V, value: V) => V, options?: TableAggregateOptions): Table<K, V> {
     return this.aggregateWith(reduce<K, V>(fn), options);
   }
 
-  private aggregateWith<A>(agg: Aggregation<K, V, A>, options: TableAggregateOptions | undefined): Stream<K, A> {
-    const node = statefulNode(this.graph, this.node, 'aggregate', options, (name) => ({
-      type: 'table-aggregate',
-      stores: [{ name: `${name}-store`, kind: 'key-value' }],
-      options: { storeName: `${name}-store`, aggregation: agg },
-    }));
-    return new Stream<K, A>(this.graph, node, false);
+  private aggregateWith<A>(agg: Aggregation<K, V, A>, options: TableAggregateOptions | undefined): Table<K, A> {
+    let storeName = '';
+    const node = statefulNode(this.graph, this.node, 'aggregate', options, (name) => {
+      storeName = `${name}-store`;
+      return { type: 'table-aggregate', stores: [{ name: storeName, kind: 'key-value' }], options: { storeName, aggregation: agg } };
+    });
+    return new Table<K, A>(this.graph, node, { kind: 'store', storeName });
   }
 }
 

@@ -11,6 +11,8 @@ import type { StoreDefinition } from '../state/store-definitions.ts';
 import type { AnyJoiner } from '../joins/join-spec.ts';
 import type { JoinWindows } from '../windows/definitions.ts';
 import { joinStreams, type StreamJoinOptions } from './stream-stream-join.ts';
+import { Table } from './table.ts';
+import { joinStreamWithTable, type StreamTableJoinOptions } from './stream-table-join.ts';
 
 export interface KeyValue<K, V> {
   key: K;
@@ -48,7 +50,7 @@ export interface ProcessOptions<S extends StoreDefinition> extends Named {
 export class Stream<K, V> {
   /** @internal */
   constructor(
-    protected readonly graph: TopologyGraph,
+    /** @internal */ readonly graph: TopologyGraph,
     /** @internal */ readonly node: GraphNode,
     /** @internal True when an upstream operator changed the key since the last repartition. */
     readonly keyChanged: boolean,
@@ -208,7 +210,7 @@ export class Stream<K, V> {
   }
 
   /**
-   * Joins this stream with another stream, or with a global table.
+   * Joins this stream with another stream, a table, or a global table.
    *
    * With a stream (windowed inner join, same key type): every pair of records with equal keys whose times are
    * within `windows` (`joinWindow('10m')`: |tLeft − tRight| <= 10 min) gives `joiner(leftValue, rightValue,
@@ -216,29 +218,39 @@ export class Stream<K, V> {
    * goes through a repartition topic first. Values are buffered in changelogged stores: they must be
    * JSON-serializable. See docs/joins-stream-stream.md.
    *
+   * With a table (`t.table(...)`, an aggregation): each record is joined with the table's current value for
+   * its key when the record is processed; a record whose key is not in the table is dropped, and table updates
+   * alone emit nothing. The stream and the table must be co-partitioned (equal partition counts, same key
+   * bytes); a stream whose key changed upstream goes through a repartition topic first.
+   * See docs/tables-and-joins.md.
+   *
    * With a global table: each record joins the table's current value for `keySelector(key, value)` (records
    * without a match are dropped). The key and partitioning stay: no repartition, no co-partitioning. The result
    * depends on which table updates have arrived when the record is processed (see docs/global-tables.md).
    */
   join<V2, R>(other: Stream<K, V2>, joiner: (leftValue: V, rightValue: V2, key: K) => R, windows: JoinWindows, options?: StreamJoinOptions): Stream<K, R>;
+  join<VT, R>(table: Table<K, VT>, joiner: (value: V, tableValue: VT, key: K) => R, options?: StreamTableJoinOptions<K, V>): Stream<K, R>;
   join<GK, GV, R>(table: GlobalTable<GK, GV>, keySelector: (key: K, value: V) => GK | null | undefined, joiner: (value: V, tableValue: GV, key: K) => R, options?: Named): Stream<K, R>;
-  join(other: unknown, a: unknown, b: unknown, c?: unknown): Stream<K, unknown> {
+  join(other: unknown, a: unknown, b?: unknown, c?: unknown): Stream<K, unknown> {
     if (other instanceof Stream) return joinStreams<K, unknown>(this.graph, this, other, 'inner', a as AnyJoiner, b as JoinWindows, c as StreamJoinOptions | undefined);
+    if (other instanceof Table) return new Stream<K, unknown>(this.graph, joinStreamWithTable(this, other, 'inner', a as (value: V, tableValue: unknown, key: K) => unknown, b as StreamTableJoinOptions<K, V> | undefined).node, false);
     if (isGlobalTable(other)) return new Stream(this.graph, addGlobalJoin(this.graph, this.node, other, a, b, 'inner', (c as Named | undefined)?.name), this.keyChanged);
-    throw new TopologyError('join() takes a stream (with a joinWindow) or a global table from t.globalTable(...) as its first argument');
+    throw new TopologyError('join() takes a stream (with a joinWindow), a table, or a global table from t.globalTable(...) as its first argument');
   }
 
   /**
    * As `join`, and a record without a match is joined with null: with a stream, a left record that joined
    * nothing is emitted once as `joiner(leftValue, null, key)`, at its own time, when its window has closed
-   * (watermark past its time + after + grace); with a global table, at once.
+   * (watermark past its time + after + grace); with a table or a global table, at once.
    */
   leftJoin<V2, R>(other: Stream<K, V2>, joiner: (leftValue: V, rightValue: V2 | null, key: K) => R, windows: JoinWindows, options?: StreamJoinOptions): Stream<K, R>;
+  leftJoin<VT, R>(table: Table<K, VT>, joiner: (value: V, tableValue: VT | null, key: K) => R, options?: StreamTableJoinOptions<K, V>): Stream<K, R>;
   leftJoin<GK, GV, R>(table: GlobalTable<GK, GV>, keySelector: (key: K, value: V) => GK | null | undefined, joiner: (value: V, tableValue: GV | null, key: K) => R, options?: Named): Stream<K, R>;
-  leftJoin(other: unknown, a: unknown, b: unknown, c?: unknown): Stream<K, unknown> {
+  leftJoin(other: unknown, a: unknown, b?: unknown, c?: unknown): Stream<K, unknown> {
     if (other instanceof Stream) return joinStreams<K, unknown>(this.graph, this, other, 'left', a as AnyJoiner, b as JoinWindows, c as StreamJoinOptions | undefined);
+    if (other instanceof Table) return new Stream<K, unknown>(this.graph, joinStreamWithTable(this, other, 'left', a as (value: V, tableValue: unknown, key: K) => unknown, b as StreamTableJoinOptions<K, V> | undefined).node, false);
     if (isGlobalTable(other)) return new Stream(this.graph, addGlobalJoin(this.graph, this.node, other, a, b, 'left', (c as Named | undefined)?.name), this.keyChanged);
-    throw new TopologyError('leftJoin() takes a stream (with a joinWindow) or a global table from t.globalTable(...) as its first argument');
+    throw new TopologyError('leftJoin() takes a stream (with a joinWindow), a table, or a global table from t.globalTable(...) as its first argument');
   }
 
   /** As `leftJoin` with a stream, for unmatched records of both sides (`joiner(null, rightValue, key)` for the right). */

@@ -26,16 +26,18 @@ export interface PendingSource {
 /**
  * Takes a task's pending work for one commit, synchronously: its output, every store's changes coalesced to the
  * last value per key (tombstones for deletes), and, for a task with state, the checkpoint record (watermark +
- * positions) in its first store's changelog. The task's buffers are empty afterwards, so it can go on
+ * positions) in its first store's changelog (stores whose changelog is a source topic are skipped). The task's buffers are empty afterwards, so it can go on
  * processing while the commit is in flight.
  */
-export function takeCommitPayload(task: PendingSource, changelogTopicOf: (store: string) => string, nowMs: number): CommitPayload {
+export function takeCommitPayload(task: PendingSource, changelogTopicOf: (store: string) => string | undefined, nowMs: number): CommitPayload {
   const { records, offsets } = task.takePending(nowMs);
   const outputRecords = records.length;
   const changelogWrites = new Map<string, number>();
   let checkpointTopic: string | undefined;
   for (const store of task.stores.values()) {
     const topic = changelogTopicOf(store.name);
+    // A table's store has its source topic as changelog: nothing to write, and no place for the checkpoint.
+    if (topic === undefined) continue;
     checkpointTopic ??= topic;
     if (!store.hasChanges()) continue;
     let n = 0;

@@ -25,7 +25,8 @@ export interface CommittableTask extends PendingSource {
 }
 
 export interface TaskCommitsOptions {
-  readonly changelogTopicOf: (store: string) => string;
+  /** undefined for a store whose changelog is its table's source topic (nothing is written for it). */
+  readonly changelogTopicOf: (store: string) => string | undefined;
   readonly oversized: OversizedHandling;
 }
 

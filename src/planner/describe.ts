@@ -46,7 +46,14 @@ function storeChangelogs(plan: Plan, sub: Subtopology): StoreDescription[] {
   for (const node of sub.nodes) {
     if (node.type !== 'operator' || node.spec.kind !== 'stateful') continue;
     for (const store of node.spec.operator.stores) {
-      found.push({ name: store.name, kind: store.kind, operator: node.name, changelogTopic: plan.changelogTopics.get(store.name) as string });
+      const source = plan.sourceChangelogs.get(store.name);
+      found.push({
+        name: store.name,
+        kind: store.kind,
+        operator: node.name,
+        changelogTopic: source ?? (plan.changelogTopics.get(store.name) as string),
+        changelogIsSource: source !== undefined,
+      });
     }
   }
   return found;
@@ -70,11 +77,16 @@ export function describePlan(plan: Plan, partitions?: ResolvedPartitions): Topol
     const n = partitions?.subtopologies.get(sub.id) ?? null;
     if (n !== null) for (let p = 0; p < n; p++) transactionalIds.push(transactionalIdFor(plan.applicationId, sub.id, p));
     else transactionalIds.push(`${transactionalIdFor(plan.applicationId, sub.id, 0).replace(/_0$/, '')}_<partition>`);
-    const operators: OperatorDescription[] = sub.nodes.map((node) => ({
-      name: node.name,
-      kind: kindOf(node),
-      children: node.children.map((c) => (c.type === 'repartition' && !sub.nodes.includes(c) ? `${c.name}-sink` : c.name)),
-    }));
+    const operators: OperatorDescription[] = sub.nodes.map((node) => {
+      const lookups = node.type === 'operator' && node.spec.kind === 'stateful' ? node.spec.operator.lookups : undefined;
+      return {
+        name: node.name,
+        kind: kindOf(node),
+        children: node.children.map((c) => (c.type === 'repartition' && !sub.nodes.includes(c) ? `${c.name}-sink` : c.name)),
+        ...(lookups !== undefined && lookups.length > 0 ? { lookups } : {}),
+      };
+    });
+    const storeList = storeChangelogs(plan, sub);
     // A repartition node writing into another sub-topology appears in its writer as a sink of that topic.
     for (const node of sub.nodes) {
       for (const child of node.children) {
@@ -90,7 +102,8 @@ export function describePlan(plan: Plan, partitions?: ResolvedPartitions): Topol
       partitions: n,
       operators,
       stores: sub.stores.map((s) => s.name),
-      storeChangelogs: storeChangelogs(plan, sub),
+      storeChangelogs: storeList,
+      tables: storeList.filter((s) => s.changelogIsSource).map((s) => ({ operator: s.operator, topic: s.changelogTopic, store: s.name })),
       edges: topicEdges(plan, sub),
     };
   });
@@ -107,10 +120,16 @@ export function formatDescription(d: TopologyDescription): string {
     const reads = sub.edges.filter((e) => e.direction === 'read');
     const writes = sub.edges.filter((e) => e.direction === 'write');
     reads.forEach((e, i) => lines.push(`  ${i === 0 ? 'reads ' : '      '} ${e.topic} -> ${e.operator}`));
-    for (const op of sub.operators) lines.push(`  ${op.kind.padEnd(18)} ${op.name}${op.children.length > 0 ? ` -> ${op.children.join(', ')}` : ''}`);
+    for (const op of sub.operators) {
+      const lookups = op.lookups === undefined ? '' : `  (looks up ${op.lookups.join(', ')})`;
+      lines.push(`  ${op.kind.padEnd(18)} ${op.name}${op.children.length > 0 ? ` -> ${op.children.join(', ')}` : ''}${lookups}`);
+    }
     const looked = (d.globalTables ?? []).flatMap((g) => g.joinedBy.filter((j) => j.subtopology === sub.id).map((j) => `${j.operator} -> global table ${g.name} (${g.topic})`));
     looked.forEach((line, i) => lines.push(`  ${i === 0 ? 'looks up' : '        '} ${line}`));
-    sub.storeChangelogs.forEach((s, i) => lines.push(`  ${i === 0 ? 'stores' : '      '} ${s.name} (${s.kind}, ${s.operator}) -> ${s.changelogTopic}`));
+    sub.tables.forEach((t, i) => lines.push(`  ${i === 0 ? 'tables' : '      '} ${t.operator} <- ${t.topic} (store ${t.store})`));
+    sub.storeChangelogs.forEach((s, i) =>
+      lines.push(`  ${i === 0 ? 'stores' : '      '} ${s.name} (${s.kind}, ${s.operator}) -> ${s.changelogTopic}${s.changelogIsSource ? '  (the source topic: restored from it, nothing written)' : ''}`),
+    );
     if (writes.length === 0) lines.push('  writes (nothing)');
     writes.forEach((e, i) => lines.push(`  ${i === 0 ? 'writes' : '      '} ${e.operator} -> ${e.topic}  (${roles.get(e.topic) ?? 'sink'})`));
   }

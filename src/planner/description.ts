@@ -26,6 +26,8 @@ export interface SubtopologyDescription {
   readonly stores: readonly string[];
   /** Every store of the sub-topology with its kind, the operator owning it and its changelog topic. */
   readonly storeChangelogs: readonly StoreDescription[];
+  /** Tables read from a topic (`t.table`): the operator, the topic and the store, whose changelog the topic is. */
+  readonly tables: readonly TableDescription[];
   /**
    * Which operator reads or writes which topic: each source or repartition topic it reads into its entry
    * operator, and each sink, repartition, late and changelog topic from the operator that writes it. With
@@ -39,7 +41,16 @@ export interface StoreDescription {
   readonly name: string;
   readonly kind: 'key-value' | 'window' | 'session';
   readonly operator: string;
+  /** The store's changelog: an internal topic, or for a table read from a topic that source topic. */
   readonly changelogTopic: string;
+  /** True when `changelogTopic` is the table's source topic: nothing is written to it for the store. */
+  readonly changelogIsSource: boolean;
+}
+
+export interface TableDescription {
+  readonly operator: string;
+  readonly topic: string;
+  readonly store: string;
 }
 
 export interface OperatorDescription {
@@ -47,6 +58,8 @@ export interface OperatorDescription {
   readonly kind: string;
   /** Names of the operators this one feeds (all in the same sub-topology). */
   readonly children: readonly string[];
+  /** Stores of other operators it reads: a join looking up the current value of a table. */
+  readonly lookups?: readonly string[];
 }
 
 /** `read`: records of `topic` enter at `operator`. `write`: `operator` produces to `topic`. */

@@ -51,8 +51,13 @@ export interface Plan {
   readonly dlqTopic: string | null;
   /** repartition node id → its topic name. */
   readonly repartitionTopics: ReadonlyMap<number, string>;
-  /** store name → its changelog topic. */
+  /** store name → its changelog topic (stores with a changelog topic of their own). */
   readonly changelogTopics: ReadonlyMap<string, string>;
+  /**
+   * store name → the source topic that is its changelog (a table read with `t.table(...)`): nothing is
+   * written for such a store; it is restored from that topic up to the group's committed offset.
+   */
+  readonly sourceChangelogs: ReadonlyMap<string, string>;
   /** Sub-topology id that reads each topic. */
   readonly readerOf: ReadonlyMap<string, number>;
   /** Global tables: read on every instance, outside the group; their topics are in no sub-topology. */
@@ -108,6 +113,7 @@ export function plan(topology: Topology): Plan {
 
   const repartitionTopics = new Map<number, string>();
   const changelogTopics = new Map<string, string>();
+  const sourceChangelogs = new Map<string, string>();
   const readerOf = new Map<string, number>();
   const subtopologies: Subtopology[] = [];
   const internalTopics: InternalTopic[] = [];
@@ -146,6 +152,13 @@ export function plan(topology: Topology): Plan {
           if (storeNames.has(store.name)) throw new TopologyError(`state store "${store.name}" is defined twice; give the operators distinct names`);
           storeNames.add(store.name);
           stores.push(store);
+          if (store.sourceTopic !== undefined) {
+            if (!group.some((n) => n.type === 'source' && n.topics.includes(store.sourceTopic as string))) {
+              throw new TopologyError(`store "${store.name}" has topic "${store.sourceTopic}" as its changelog, but its sub-topology does not read that topic`);
+            }
+            sourceChangelogs.set(store.name, store.sourceTopic);
+            continue;
+          }
           const topic = internalTopicName(applicationId, store.name, 'changelog');
           changelogTopics.set(store.name, topic);
           internalTopics.push({
@@ -229,6 +242,7 @@ export function plan(topology: Topology): Plan {
     dlqTopic,
     repartitionTopics,
     changelogTopics,
+    sourceChangelogs,
     readerOf,
     globalTables,
   };

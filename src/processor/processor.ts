@@ -57,4 +57,10 @@ export interface Processor {
   /** Called on the task's tick with the wall clock; wall-clock timers fire here. */
   onWallClock?(nowMs: number): void;
   close?(): void;
+  /**
+   * A processor of a node with several parents (a join) may take each parent's records in a processor of its
+   * own: the pipeline delivers the records of `node.parents[parentIndex]` to `input(parentIndex)`. Without it,
+   * every parent's records go to `process`.
+   */
+  input?(parentIndex: number): Processor;
 }

@@ -5,6 +5,7 @@ import type { Plan } from '../planner/plan.ts';
 import { deleteSnapshot, loadSnapshot, readSnapshot, writeSnapshot, type SnapshottableStore } from '../state/snapshot.ts';
 import { CHECKPOINT_KEY, decodeCheckpoint, LEGACY_WATERMARK_KEY, type Checkpoint } from '../eos/checkpoint.ts';
 import { TaskCorruptedError } from '../errors/index.ts';
+import type { StateStore } from '../state/state-store.ts';
 import type { Task } from './task.ts';
 
 /** Pseudo-offset keys under which a snapshot carries the task watermark and checkpoint. */
@@ -51,7 +52,8 @@ export class StateRestorer {
     const ranges: { store: string; topic: string; low: bigint; high: bigint }[] = [];
     try {
       for (const store of task.stores.values()) {
-        const topic = this.plan.changelogTopics.get(store.name) as string;
+        const topic = this.plan.changelogTopics.get(store.name);
+        if (topic === undefined) continue; // a table's store: restored from its source topic (restoreTables)
         const offsets = (await admin.topicOffsets(topic)).find((p) => p.partition === task.partition);
         if (offsets === undefined) continue;
         ranges.push({ store: store.name, topic, low: BigInt(offsets.low), high: BigInt(offsets.high) });
@@ -69,7 +71,8 @@ export class StateRestorer {
    * already in the snapshot changes nothing.
    */
   async snapshot(task: Task): Promise<void> {
-    if (this.snapshotDir === null || task.stores.size === 0) return;
+    const stores = this.changelogged(task);
+    if (this.snapshotDir === null || stores.length === 0) return;
     const ranges = await this.changelogEnds(task);
     const offsets: Record<string, string> = {};
     for (const range of ranges) offsets[range.store] = range.high.toString();
@@ -81,8 +84,60 @@ export class StateRestorer {
       if (position !== undefined) checkpoint[topic] = position;
     }
     offsets[SNAPSHOT_CHECKPOINT] = JSON.stringify(checkpoint);
-    const path = await writeSnapshot(this.snapshotDir, task.id, [...task.stores.values()] as SnapshottableStore[], offsets);
-    this.logger.info({ task: task.id, path, entries: [...task.stores.values()].map((s) => `${s.name}=${s.size()}`) }, 'state snapshot written');
+    const path = await writeSnapshot(this.snapshotDir, task.id, stores as SnapshottableStore[], offsets);
+    this.logger.info({ task: task.id, path, entries: stores.map((s) => `${s.name}=${s.size()}`) }, 'state snapshot written');
+  }
+
+  /** The task's stores with a changelog topic of their own (not tables read from a topic): what snapshots hold. */
+  private changelogged(task: Task): StateStore[] {
+    return [...task.stores.values()].filter((s) => this.plan.changelogTopics.has(s.name));
+  }
+
+  /**
+   * Restores the stores of tables read from a topic (`t.table(...)`): their changelog is the source topic,
+   * read (read_committed) from its start up to the task's committed position in it, where processing then
+   * resumes. Call after `restore`, once the positions are final (a checkpoint may have moved them).
+   */
+  async restoreTables(task: Task, shouldStop: () => boolean): Promise<void> {
+    const tables = [...task.stores.values()].filter((s) => this.plan.sourceChangelogs.has(s.name));
+    if (tables.length === 0) return;
+    const ranges: { store: StateStore; topic: string; low: bigint; high: bigint }[] = [];
+    const admin = this.client.admin();
+    await admin.connect();
+    try {
+      for (const store of tables) {
+        const topic = this.plan.sourceChangelogs.get(store.name) as string;
+        const position = task.committedPosition(topic);
+        const low = (await admin.topicOffsets(topic)).find((p) => p.partition === task.partition)?.low;
+        if (position === undefined || low === undefined) continue;
+        ranges.push({ store, topic, low: BigInt(low), high: BigInt(position) });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const total = ranges.reduce((sum, r) => sum + Math.max(0, Number(r.high - r.low)), 0);
+    if (total === 0) return;
+    this.reader ??= this.client.partitionReader();
+    const started = Date.now();
+    this.logger.info({ task: task.id, records: total, tables: ranges.map((r) => `${r.store.name}<-${r.topic}`) }, 'restoring tables from their source topics');
+    for (const range of ranges) {
+      if (range.high <= range.low) continue;
+      const { store } = range;
+      let remaining = Number(range.high - range.low);
+      this.metrics.restoreRemaining.set({ store: store.name, task: task.id }, remaining);
+      await this.reader.read({ topic: range.topic, partition: task.partition, fromOffset: range.low.toString(), toOffset: range.high.toString() }, (records) => {
+        if (shouldStop()) throw new RestoreCancelled(task.id);
+        for (const record of records) {
+          if (record.key !== null) store.restore({ key: record.key, value: record.value });
+        }
+        const last = records[records.length - 1];
+        if (last !== undefined) remaining = Math.max(0, Number(range.high - BigInt(last.offset) - 1n));
+        this.metrics.restoreRecords.inc({ store: store.name }, records.length);
+        this.metrics.restoreRemaining.set({ store: store.name, task: task.id }, remaining);
+      });
+      this.metrics.restoreRemaining.set({ store: store.name, task: task.id }, 0);
+    }
+    this.logger.info({ task: task.id, ms: Date.now() - started, entries: ranges.map((r) => `${r.store.name}=${r.store.size()}`) }, 'tables restored');
   }
 
   /**
@@ -103,7 +158,7 @@ export class StateRestorer {
           const from = snapshot.changelogOffsets[r.store];
           return from !== undefined && BigInt(from) >= r.low && BigInt(from) <= r.high;
         });
-        if (consistent && loadSnapshot(snapshot, [...task.stores.values()])) {
+        if (consistent && loadSnapshot(snapshot, this.changelogged(task))) {
           for (const r of ranges) r.low = BigInt(snapshot.changelogOffsets[r.store] as string);
           const wm = snapshot.changelogOffsets[SNAPSHOT_WATERMARK];
           const positions = snapshot.changelogOffsets[SNAPSHOT_CHECKPOINT];

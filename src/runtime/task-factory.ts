@@ -40,7 +40,7 @@ export interface TaskFactoryOptions {
 export function buildTask(options: TaskFactoryOptions, subtopology: Subtopology, partition: number, nowMs: number): Task {
   const { plan, topology, metrics, recordLog, onLate } = options;
   const id = taskIdFor(subtopology.id, partition);
-  const stores = createStores(subtopology, (store) => plan.changelogTopics.get(store) as string);
+  const stores = createStores(subtopology, (store) => (plan.changelogTopics.get(store) ?? plan.sourceChangelogs.get(store)) as string);
   const output: OutputRecord[] = [];
   const watermark = createWatermark(topology.options, subtopology.sourceTopics, nowMs);
   const errors = new RecordErrorHandler(topology.options.onError, plan.dlqTopic, id, metrics, recordLog);

@@ -217,7 +217,7 @@ export class TaskManager {
         ? new TransactionalCommitter(client.transactionalProducer({ transactionalId: transactionalIdFor(plan.applicationId, subtopology.id, partition), transactionTimeoutMs: 60_000 }), plan.applicationId)
         : new AtLeastOnceCommitter(this.o.sharedProducer as Producer, this.o.consumer);
     const commits = new TaskCommits(task, committer, {
-      changelogTopicOf: (store) => plan.changelogTopics.get(store) as string,
+      changelogTopicOf: (store) => plan.changelogTopics.get(store),
       oversized: {
         maxRecordBytes: config.maxRecordBytes,
         policy: topology.options.onError,
@@ -299,6 +299,8 @@ export class TaskManager {
           }
         }
       }
+      // Tables read from a topic: up to the positions just decided, from which the task then processes.
+      await this.restorer.restoreTables(task, () => !current());
     }
     if (!current()) return;
     task.lifecycle.transitionTo('running');

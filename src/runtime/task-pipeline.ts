@@ -52,7 +52,38 @@ interface Entry {
   readonly keyContext: SerdeContext;
   readonly valueContext: SerdeContext;
   readonly timestamp: TimestampExtractor<unknown, unknown> | undefined;
+  /** A table's topic: a null value is a tombstone, never given to the value serde. */
+  readonly tombstones: boolean;
   readonly children: Processor[];
+}
+
+/**
+ * Each child of `node` with the index `node` has among the child's parents: a node may be a parent twice
+ * (a table joined with itself), so the k-th occurrence of a child is its k-th parent slot holding `node`.
+ */
+function childInputs(node: GraphNode): { node: GraphNode; parentIndex: number }[] {
+  const seen = new Map<GraphNode, number>();
+  const result: { node: GraphNode; parentIndex: number }[] = [];
+  for (const child of node.children) {
+    const occurrence = seen.get(child) ?? 0;
+    seen.set(child, occurrence + 1);
+    let found = -1;
+    let n = 0;
+    for (let i = 0; i < child.parents.length; i++) {
+      if (child.parents[i] !== node) continue;
+      if (n++ === occurrence) {
+        found = i;
+        break;
+      }
+    }
+    result.push({ node: child, parentIndex: Math.max(0, found) });
+  }
+  return result;
+}
+
+/** The processor taking one parent's records: a multi-input processor's own input, else the processor itself. */
+function inputOf(processor: Processor, parentIndex: number): Processor {
+  return processor.input === undefined ? processor : processor.input(parentIndex);
 }
 
 /** Mutable coordinates of the record in flight; one object per pipeline, updated per record. */
@@ -174,19 +205,20 @@ export class TaskPipeline {
       // Children of a repartition node that is a sink here belong to another sub-topology.
       const writesAway = node.type === 'repartition' && !subtopology.nodes.includes(node);
       if (!writesAway && node.type !== 'sink') {
-        for (const child of node.children) context.children.push(ensure(child).processor);
+        for (const child of childInputs(node)) context.children.push(inputOf(ensure(child.node).processor, child.parentIndex));
       }
       return built;
     };
     for (const entry of subtopology.entries) {
       const node = entry.node;
-      const children = node.children.map((c) => ensure(c).processor);
+      const children = childInputs(node).map((c) => inputOf(ensure(c.node).processor, c.parentIndex));
       this.entries.set(entry.topic, {
         keySerde: node.keySerde,
         valueSerde: node.valueSerde,
         keyContext: { topic: entry.topic, isKey: true },
         valueContext: { topic: entry.topic, isKey: false },
         timestamp: entry.kind === 'source' ? entry.node.timestamp : undefined,
+        tombstones: entry.kind === 'source' && entry.node.table === true,
         children,
       });
     }
@@ -228,7 +260,7 @@ export class TaskPipeline {
     let value: unknown;
     try {
       key = entry.keySerde.deserialize(record.key, entry.keyContext);
-      value = entry.valueSerde.deserialize(record.value, entry.valueContext);
+      value = record.value === null && entry.tombstones ? null : entry.valueSerde.deserialize(record.value, entry.valueContext);
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause);
       throw new DeserializationError(message, { cause, context: this.coordinates() });

@@ -18,6 +18,8 @@ export interface StoreOptions<K, V> {
   readonly keySerde?: StoreSerde<K>;
   /** Default JSON. */
   readonly valueSerde?: StoreSerde<V>;
+  /** False for a store whose changelog is written by someone else (a table's source topic): no changes are kept. Default true. */
+  readonly logged?: boolean;
 }
 
 /**
@@ -35,9 +37,11 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   private readonly values: StoreSerde<V>;
   private readonly map = new Map<string, V>();
   private readonly pending = new Set<string>();
+  private readonly logged: boolean;
 
   constructor(options: StoreOptions<K, V>) {
     this.name = options.name;
+    this.logged = options.logged ?? true;
     this.keys = keyCodecFor(options.keySerde);
     this.values = options.valueSerde ?? jsonStoreSerde<V>();
   }
@@ -49,14 +53,14 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   put(key: K, value: V): void {
     const id = this.keys.id(key);
     this.map.set(id, value);
-    this.pending.add(id);
+    if (this.logged) this.pending.add(id);
   }
 
   delete(key: K): void {
     const id = this.keys.id(key);
     this.map.delete(id);
     // Deleting an absent key still logs a tombstone: the changelog may hold a value we never restored.
-    this.pending.add(id);
+    if (this.logged) this.pending.add(id);
   }
 
   *entries(): IterableIterator<readonly [K, V]> {

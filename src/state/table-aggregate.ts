@@ -1,5 +1,6 @@
 import type { Processor, ProcessorContext } from '../processor/processor.ts';
 import type { KeyValueStore } from './key-value-store.ts';
+import { change } from '../tables/change.ts';
 
 export interface TableAggregateOptions<K, V, A> {
   readonly name: string;
@@ -11,8 +12,8 @@ export interface TableAggregateOptions<K, V, A> {
 
 /**
  * A non-windowed keyed aggregation (Kafka Streams' KStreamAggregate): the key's aggregate (or the initializer)
- * goes through the aggregator, is stored, and the new value is forwarded under the same key with the input
- * record's timestamp. `reduce` is the same with the reduce() aggregation from windows/aggregations.ts.
+ * goes through the aggregator, is stored, and the change (old aggregate or null, new aggregate) is forwarded
+ * under the same key with the input record's timestamp: the result is a table (src/dsl/table.ts). `reduce` is the same with the reduce() aggregation from windows/aggregations.ts.
  * Null values reach the aggregator like any other (the DSL filters them if it wants Kafka's skip).
  */
 export class TableAggregateProcessor<K, V, A> implements Processor {
@@ -32,6 +33,6 @@ export class TableAggregateProcessor<K, V, A> implements Processor {
     const previous = store.get(key);
     const aggregate = this.options.aggregator(key, rawValue as V, previous === undefined ? this.options.initializer() : previous);
     store.put(key, aggregate);
-    (this.context as ProcessorContext).forward(key, aggregate, timestampMs);
+    (this.context as ProcessorContext).forward(key, change(previous === undefined ? null : previous, aggregate), timestampMs);
   }
 }

@@ -87,9 +87,12 @@ export class TopologyTestDriver {
   private readonly globalTables = new Map<string, GlobalTableStore>();
   private readonly globalByTopic = new Map<string, GlobalTableStore>();
   private readonly onError: Topology['options']['onError'];
+  /** Source topics of tables (`t.table`): the changelog of their stores, so their records are kept. */
+  private readonly tableTopics: ReadonlySet<string>;
 
   constructor(topology: Topology, options: TestDriverOptions = {}) {
     this.plan = planTopology(topology);
+    this.tableTopics = new Set(this.plan.sourceChangelogs.values());
     this.partitions = options.partitions ?? 1;
     this.wallClockMs = options.wallClockMs ?? 0;
     this.onError = topology.options.onError;
@@ -103,13 +106,19 @@ export class TopologyTestDriver {
         const task = buildTask({ plan: this.plan, topology, recordLog: { warn: () => {} }, globalTables: this.globalTables }, sub, partition, this.wallClockMs);
         task.lifecycle.transitionTo('restoring');
         if (options.changelog !== undefined) {
-          const positions = restoreTaskFrom(task, options.changelog, this.plan.changelogTopics);
+          const positions = restoreTaskFrom(task, options.changelog, this.plan.changelogTopics, this.plan.sourceChangelogs);
           for (const [topic, offset] of Object.entries(positions)) this.offsets.set(`${topic}/${partition}`, BigInt(offset));
         }
         task.lifecycle.transitionTo('running');
         task.resumeTime(this.wallClockMs);
         this.tasks.set(task.id, { task });
       }
+    }
+    // A table's source topic is its changelog: keep its records, so this driver's changelogRecords() has them too.
+    const restored = options.changelog ?? [];
+    for (const topic of this.tableTopics) {
+      const kept = restored.filter((r) => r.topic === topic);
+      if (kept.length > 0) this.topics.set(topic, [...kept]);
     }
   }
 
@@ -173,6 +182,11 @@ export class TopologyTestDriver {
     const offset = this.offsets.get(offsetKey) ?? 0n;
     this.offsets.set(offsetKey, offset + 1n);
     const record: ConsumedRecord = { key, value, timestampMs, offset: offset.toString(), headers };
+    if (this.tableTopics.has(topic)) {
+      const log = this.topics.get(topic) ?? [];
+      log.push({ topic, partition, key, value, timestampMs, headers });
+      this.topics.set(topic, log);
+    }
     task.processBatch({ topic, partition, records: [record], highWatermark: null }, this.wallClockMs);
     this.flush(task);
   }
@@ -183,7 +197,7 @@ export class TopologyTestDriver {
    */
   private flush(task: Task): void {
     if (!task.hasPendingWork()) return;
-    const payload = takeCommitPayload(task, (store) => this.plan.changelogTopics.get(store) as string, this.wallClockMs);
+    const payload = takeCommitPayload(task, (store) => this.plan.changelogTopics.get(store), this.wallClockMs);
     task.markCommitted(payload.offsets, payload.outputRecords, this.wallClockMs, 0);
     for (const record of payload.records) {
       const partition = record.partition ?? (record.key === null ? 0 : partitionForKey(record.key, this.partitions));
@@ -231,9 +245,12 @@ export class TopologyTestDriver {
     return this.topics.get(topic) ?? [];
   }
 
-  /** Every record written to a changelog topic so far (stores and checkpoints), for `{ changelog }` of a new driver. */
+  /**
+   * Every record written to a changelog topic so far (stores and checkpoints), and every record of a topic
+   * read as a table (its store's changelog), for `{ changelog }` of a new driver.
+   */
   changelogRecords(): OutputRecord[] {
-    const topics = new Set(this.plan.changelogTopics.values());
+    const topics = new Set([...this.plan.changelogTopics.values(), ...this.tableTopics]);
     return [...this.topics].filter(([topic]) => topics.has(topic)).flatMap(([, records]) => records);
   }
 
@@ -259,7 +276,7 @@ export class TopologyTestDriver {
       if (store !== undefined) found.push(store);
     }
     if (found.length === 0) {
-      const known = [...this.plan.changelogTopics.keys()];
+      const known = [...this.plan.changelogTopics.keys(), ...this.plan.sourceChangelogs.keys()];
       throw new TopologyError(`the topology has no store "${name}" (it has ${known.length === 0 ? 'none' : known.join(', ')})`);
     }
     return found;

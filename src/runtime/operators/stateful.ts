@@ -12,6 +12,7 @@ import type { Processor } from '../../processor/processor.ts';
 import type { ProcessorSpecOptions } from '../../dsl/processor-spec.ts';
 import { StreamProcessorNode } from './stream-processor-node.ts';
 import { createStreamJoinProcessor, createStreamJoinStores, STREAM_JOIN } from '../../joins/stream-join-operator.ts';
+import { createTableProcessor, createTableStores, isTableOperator } from '../../tables/operators.ts';
 
 /** What the DSL's grouped and windowed aggregations put in StatefulOperatorSpec.options. */
 interface AggregateOptions {
@@ -46,6 +47,10 @@ export function createStores(subtopology: Subtopology, changelogTopicOf: (store:
       for (const store of createStreamJoinStores(spec)) stores.set(store.name, store);
       continue;
     }
+    if (isTableOperator(spec.type)) {
+      for (const store of createTableStores(spec)) stores.set(store.name, store);
+      continue;
+    }
     const options = optionsOf(spec);
     if (spec.type === 'table-aggregate') stores.set(options.storeName, new InMemoryKeyValueStore({ name: options.storeName }));
     else if (WINDOWED.has(spec.type) && options.windows !== undefined) stores.set(options.storeName, windowedAggregateStore(options.windows, { name: options.storeName }));
@@ -58,6 +63,7 @@ export function createStores(subtopology: Subtopology, changelogTopicOf: (store:
 export function createStatefulProcessor(spec: StatefulOperatorSpec, nodeName: string): Processor {
   if (spec.type === 'processor') return new StreamProcessorNode(nodeName, spec.options as unknown as ProcessorSpecOptions);
   if (spec.type === STREAM_JOIN) return createStreamJoinProcessor(spec, nodeName);
+  if (isTableOperator(spec.type)) return createTableProcessor(spec);
   const options = optionsOf(spec);
   const { initializer, aggregator, merger } = options.aggregation;
   if (spec.type === 'table-aggregate') return new TableAggregateProcessor({ name: nodeName, storeName: options.storeName, initializer, aggregator });

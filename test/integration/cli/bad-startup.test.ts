@@ -79,7 +79,7 @@ const cases: readonly Case[] = [
   },
   {
     name: 'an operator name reused',
-    file: () => topology('same-operator', `s.groupByKey().count({ name: 'counts' }).to('${output}', { key: serdes.string(), value: serdes.json() }); s.groupByKey().count({ name: 'counts' });`),
+    file: () => topology('same-operator', `s.groupByKey().count({ name: 'counts' }).toStream().to('${output}', { key: serdes.string(), value: serdes.json() }); s.groupByKey().count({ name: 'counts' });`),
     message: /same-operator\.ts: operator name "counts" is used twice \(names must be unique\)/,
   },
   {

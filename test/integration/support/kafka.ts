@@ -20,15 +20,17 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Creates topics; `retainForever` keeps records with old (event-time) timestamps from time-based deletion. */
-export async function createTopics(topics: { name: string; partitions: number; retainForever?: boolean }[]): Promise<void> {
+export async function createTopics(topics: { name: string; partitions: number; retainForever?: boolean; compacted?: boolean }[]): Promise<void> {
   const admin = kafka().admin();
   await admin.connect();
   await admin.createTopics({
-    topics: topics.map((t) => ({
-      topic: t.name,
-      numPartitions: t.partitions,
-      ...(t.retainForever === true ? { configEntries: [{ name: 'retention.ms', value: '-1' }] } : {}),
-    })),
+    topics: topics.map((t) => {
+      const configEntries = [
+        ...(t.retainForever === true ? [{ name: 'retention.ms', value: '-1' }] : []),
+        ...(t.compacted === true ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+      ];
+      return { topic: t.name, numPartitions: t.partitions, ...(configEntries.length > 0 ? { configEntries } : {}) };
+    }),
     waitForLeaders: true,
   });
   await admin.disconnect();

@@ -25,9 +25,9 @@ describe('stream-stream join planning', () => {
     expect(p.subtopologies[0]?.sourceTopics).toEqual(['orders', 'payments']);
     const d = describePlan(p, resolvePartitions(p, new Map([['orders', 3], ['payments', 3]])));
     expect(d.subtopologies[0]?.storeChangelogs).toEqual([
-      { name: 'paid-left-store', kind: 'window', operator: 'paid-left', changelogTopic: 'app-paid-left-store-changelog' },
-      { name: 'paid-outer-store', kind: 'window', operator: 'paid-left', changelogTopic: 'app-paid-outer-store-changelog' },
-      { name: 'paid-right-store', kind: 'window', operator: 'paid-right', changelogTopic: 'app-paid-right-store-changelog' },
+      { name: 'paid-left-store', kind: 'window', operator: 'paid-left', changelogTopic: 'app-paid-left-store-changelog', changelogIsSource: false },
+      { name: 'paid-outer-store', kind: 'window', operator: 'paid-left', changelogTopic: 'app-paid-outer-store-changelog', changelogIsSource: false },
+      { name: 'paid-right-store', kind: 'window', operator: 'paid-right', changelogTopic: 'app-paid-right-store-changelog', changelogIsSource: false },
     ]);
     const text = formatDescription(d);
     expect(text).toContain('stream-join        paid-left -> paid');
@@ -70,7 +70,7 @@ describe('stream-stream join planning', () => {
     // @ts-expect-error a window definition of another kind
     expect(build((t) => t.stream('a', str).join(t.stream('b', str), (x, y) => x + y, joinWindow('1m').toString()))).toThrow(/needs a join window/);
     // @ts-expect-error not a stream
-    expect(build((t) => t.stream('a', str).join({}, (x: string) => x, joinWindow('1m')))).toThrow(/join\(\) takes a stream \(with a joinWindow\) or a global table/);
+    expect(build((t) => t.stream('a', str).join({}, (x: string) => x, joinWindow('1m')))).toThrow(/join\(\) takes a stream \(with a joinWindow\), a table, or a global table/);
     // @ts-expect-error not a duration
     expect(() => joinWindow('soon')).toThrow(/join window size "soon" is not a duration/);
     expect(build((t) => {

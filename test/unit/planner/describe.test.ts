@@ -87,6 +87,7 @@ function consistencyProblems(d: TopologyDescription): string[] {
       if (!sub.edges.some((e) => e.direction === 'write' && e.topic === topic)) problems.push(`${sub.id}: no write edge for ${topic}`);
     }
     for (const store of sub.stores) {
+      if (sub.storeChangelogs.some((s) => s.name === store && s.changelogIsSource)) continue;
       const changelog = `${d.applicationId}-${store}-changelog`;
       if (!sub.edges.some((e) => e.direction === 'write' && e.topic === changelog)) problems.push(`${sub.id}: no write edge for ${changelog}`);
     }

@@ -71,7 +71,7 @@ describe('stream.process', () => {
     const topology = defineTopology({ applicationId: 'counts' }, (t) => {
       const words = t.stream('words', { key: str, value: str });
       words.process(() => new Count(), { stores: [counts] }).to('custom', { key: str, value: serdes.json<number>() });
-      words.groupByKey().count({ name: 'builtin' }).to('builtin', { key: str, value: serdes.json<number>() });
+      words.groupByKey().count({ name: 'builtin' }).toStream().to('builtin', { key: str, value: serdes.json<number>() });
     });
     const driver = new TopologyTestDriver(topology, { partitions: 3 });
     const input = driver.input<string, string>('words');
@@ -171,6 +171,7 @@ describe('stream.process', () => {
         })
         .groupByKey({ name: 'by-value' })
         .count()
+        .toStream()
         .to('out', { key: str, value: serdes.json<number>() });
     });
     const p = plan(topology);

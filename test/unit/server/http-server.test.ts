@@ -15,7 +15,8 @@ const topology: TopologyDescription = {
   subtopologies: [
     {
       id: 0, sourceTopics: ['orders'], sinkTopics: ['totals'], partitions: 2, stores: ['totals-store'],
-      storeChangelogs: [{ name: 'totals-store', kind: 'key-value', operator: 'totals', changelogTopic: 'orders-app-totals-store-changelog' }],
+      storeChangelogs: [{ name: 'totals-store', kind: 'key-value', operator: 'totals', changelogTopic: 'orders-app-totals-store-changelog', changelogIsSource: false }],
+      tables: [],
       operators: [
         { name: 'orders-source', kind: 'source', children: ['sum'] },
         { name: 'sum', kind: 'aggregate', children: ['totals-sink'] },

@@ -60,8 +60,8 @@ describe('topologies/dedup.ts', () => {
     expect(text).toContain('stores dedup-seen-ids (key-value, dedup) -> dedup-events-dedup-seen-ids-changelog');
     expect(text).toContain('dedup-timers (key-value, dedup) -> dedup-events-dedup-timers-changelog');
     expect(describePlan(plan(dedup)).subtopologies[1]?.storeChangelogs).toEqual([
-      { name: 'dedup-seen-ids', kind: 'key-value', operator: 'dedup', changelogTopic: 'dedup-events-dedup-seen-ids-changelog' },
-      { name: 'dedup-timers', kind: 'key-value', operator: 'dedup', changelogTopic: 'dedup-events-dedup-timers-changelog' },
+      { name: 'dedup-seen-ids', kind: 'key-value', operator: 'dedup', changelogTopic: 'dedup-events-dedup-seen-ids-changelog', changelogIsSource: false },
+      { name: 'dedup-timers', kind: 'key-value', operator: 'dedup', changelogTopic: 'dedup-events-dedup-timers-changelog', changelogIsSource: false },
     ]);
   });
 });

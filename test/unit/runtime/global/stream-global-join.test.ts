@@ -120,7 +120,7 @@ describe('stream–global-table join in the test driver', () => {
         (stream.join as (...args: unknown[]) => unknown)({ topic: 'customers' }, (k: string) => k, (v: unknown) => v);
         void table;
       }),
-    ).toThrow(/join\(\) takes a stream \(with a joinWindow\) or a global table from t.globalTable/);
+    ).toThrow(/join\(\) takes a stream \(with a joinWindow\), a table, or a global table from t.globalTable/);
     expect(() =>
       defineTopology({ applicationId: 'e' }, (t) => {
         const table = t.globalTable('customers', { key: serdes.string(), value: serdes.json() });
