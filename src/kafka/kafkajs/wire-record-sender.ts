@@ -73,7 +73,9 @@ export class WireRecordSender {
       if (partitions === undefined) topicData.set(topic, (partitions = []));
       partitions.push({ partition });
     }
-    await this.eos.addPartitionsToTransaction([...topicData].map(([topic, partitions]) => ({ topic, partitions })));
+    // CONCURRENT_TRANSACTIONS (retriable) right after a commit, while its markers are written: retried, as kafkajs does.
+    const added = [...topicData].map(([topic, partitions]) => ({ topic, partitions }));
+    await this.retrying('adding partitions to the transaction', () => this.eos.addPartitionsToTransaction(added));
     const rounds = accumulator.rounds;
     for (let round = 0; round < rounds; round++) await this.produceRound(accumulator.partitions, round);
   }
