@@ -215,7 +215,11 @@ export class WireRecordSender {
         encode: () => Promise.resolve({ buf: body, buffer: body }),
       },
       response: {
-        decode: (raw) => Promise.resolve(decodeProduceResponse(raw)),
+        // clientSideThrottleTime: kafkajs's connection delays the next requests by it, as for its own Produce v7.
+        decode: (raw) => {
+          const decoded = decodeProduceResponse(raw);
+          return Promise.resolve(Object.assign(decoded, { clientSideThrottleTime: decoded.throttleTimeMs }));
+        },
         parse: (decoded) => Promise.resolve(decoded),
       },
     };
