@@ -142,7 +142,6 @@ export class WireRecordSender {
         try {
           partitions = this.cluster.findTopicPartitionMetadata(batch.topic);
         } catch (error) {
-          partitions = [];
           failures.push({ batch, error });
           continue;
         }

@@ -17,7 +17,7 @@ import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { RecordHeaders } from '../types.ts';
 import { crc32c } from './crc32c.ts';
-import { sizeOfUnsignedVarint, sizeOfVarint, writeUnsignedVarint, writeVarint } from './varint.ts';
+import { sizeOfUnsignedVarint, sizeOfVarint, writeVarint } from './varint.ts';
 
 export type CompressionCodec = 'none' | 'gzip';
 
