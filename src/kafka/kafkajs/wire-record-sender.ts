@@ -168,7 +168,11 @@ export class WireRecordSender {
       checkVersion(broker);
       response = await sendToBroker(broker, this.request(batches));
     } catch (error) {
-      if (!isRetriableRequestError(error)) throw this.partitionError(batches[0] as PreparedBatch, error, '');
+      if (!isRetriableRequestError(error)) {
+        const first = batches[0] as PreparedBatch;
+        const what = `producing to broker ${leader} (${batches.length} partitions: ${first.topic} partition ${first.partition}${batches.length > 1 ? ', …' : ''})`;
+        throw toProducerError(error, what, { topic: first.topic, partition: first.partition });
+      }
       const { host, port } = error as { host?: unknown; port?: unknown };
       if ((error as Error).name === 'KafkaJSConnectionClosedError' && typeof host === 'string' && typeof port === 'number') {
         this.cluster.removeBroker({ host, port });
