@@ -45,6 +45,12 @@ export interface ProduceOptions {
   readonly path?: ProducePath;
   /** Compression of the record batches on the wire path. Default 'none'. */
   readonly compression?: CompressionCodec;
+  /**
+   * Largest record batch (uncompressed) on the wire path; default 1,000,000. At or below the topics'
+   * max.message.bytes, like --max-record-bytes (which sluice passes here), a batch of several records is never
+   * refused as too large: only a single record over the limit can be.
+   */
+  readonly maxBatchBytes?: number;
 }
 
 type ProducerState = 'disconnected' | 'ready' | 'in-transaction' | 'needs-reset' | 'fenced';
@@ -156,7 +162,11 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
     const producer: ProducerSession =
       this.produce.path === 'kafkajs'
         ? new KafkajsProducerSession(this.kafka, sessionOptions)
-        : new WireProducerSession(this.kafka, { ...sessionOptions, compression: this.produce.compression ?? 'none' });
+        : new WireProducerSession(this.kafka, {
+            ...sessionOptions,
+            compression: this.produce.compression ?? 'none',
+            ...(this.produce.maxBatchBytes === undefined ? {} : { maxBatchBytes: this.produce.maxBatchBytes }),
+          });
     try {
       await producer.connect();
     } catch (error) {
