@@ -30,6 +30,7 @@ export async function runTopology(topology: Topology, config: SluiceConfig, opti
   const client = createKafkajsClient(
     connectionOf(config, `sluice-${config.instanceId}`),
     log.child({ component: 'kafka' }),
+    { produce: { path: config.producePath, compression: config.producerCompression, maxBatchBytes: config.maxRecordBytes } },
   );
   const app = new Application({ topology, config, client, logger: log });
   const detach = options.attach?.(app);

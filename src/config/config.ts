@@ -30,6 +30,13 @@ export interface SluiceConfig {
    * message.max.bytes.
    */
   readonly maxRecordBytes: number;
+  /** Compression of the record batches sluice writes (exactly-once producers): none or gzip. */
+  readonly producerCompression: 'none' | 'gzip';
+  /**
+   * How exactly-once producers write records: 'wire' (default: sluice encodes the record batches and sends one
+   * Produce request per broker per commit) or 'kafkajs' (kafkajs's own producer, the previous path).
+   */
+  readonly producePath: 'wire' | 'kafkajs';
   /** TLS to the brokers; on when --kafka-ssl or a CA file is given. */
   readonly ssl: boolean;
   readonly sslCaFile: string | undefined;
@@ -70,6 +77,8 @@ const S = {
   maxWait: { flag: 'max-wait-ms', env: ['SLUICE_MAX_WAIT_MS'] },
   stallTimeout: { flag: 'stall-timeout-ms', env: ['SLUICE_STALL_TIMEOUT_MS'] },
   maxRecordBytes: { flag: 'max-record-bytes', env: ['SLUICE_MAX_RECORD_BYTES'] },
+  producerCompression: { flag: 'producer-compression', env: ['SLUICE_PRODUCER_COMPRESSION'] },
+  producePath: { flag: 'produce-path', env: ['SLUICE_PRODUCE_PATH'] },
   maxFutureSkew: { flag: 'max-future-skew-ms', env: ['SLUICE_MAX_FUTURE_SKEW_MS'] },
   ssl: { flag: 'kafka-ssl', env: ['SLUICE_KAFKA_SSL'] },
   allowPlaintextSasl: { flag: 'kafka-allow-plaintext-sasl', env: ['SLUICE_KAFKA_ALLOW_PLAINTEXT_SASL'] },
@@ -285,6 +294,8 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
     maxWaitMs: integer(S.maxWait, flags, env, 100, 1, 30_000),
     stallTimeoutMs: integer(S.stallTimeout, flags, env, 30_000, 1_000, 86_400_000),
     maxRecordBytes: integer(S.maxRecordBytes, flags, env, 1_000_000, 1_024, 100_000_000),
+    producerCompression: oneOf(S.producerCompression, flags, env, ['none', 'gzip'] as const, 'none'),
+    producePath: oneOf(S.producePath, flags, env, ['wire', 'kafkajs'] as const, 'wire'),
     maxFutureSkewMs: optionalInteger(S.maxFutureSkew, flags, env, 0, 3_153_600_000_000),
     ssl,
     sslCaFile: caFile?.value,

@@ -1,7 +1,7 @@
 /**
  * A kafkajs Cluster (connection pool + metadata) configured exactly like the client's own producers and
  * consumers, for the partition reader, which needs a plain Fetch without a consumer group: kafkajs has no
- * assign() API. kafkajs keeps its cluster factory behind a private symbol of the Kafka object; kafkajs 2.2.4 is
+ * assign() API, and for the wire produce path (wire-producer-session.ts). kafkajs keeps its cluster factory behind a private symbol of the Kafka object; kafkajs 2.2.4 is
  * the last release, so this internal is frozen (test/unit/kafka/internal-cluster.test.ts checks it).
  */
 import type { Cluster, Kafka } from 'kafkajs';
@@ -19,7 +19,13 @@ interface ClusterFactoryOptions {
   readonly isolationLevel: number;
 }
 
-export function createInternalCluster(kafka: Kafka): Cluster {
+/** Overrides of the defaults above (the wire produce path: no auto-creation, one request in flight per broker). */
+export interface InternalClusterOptions {
+  readonly allowAutoTopicCreation?: boolean;
+  readonly maxInFlightRequests?: number | null;
+}
+
+export function createInternalCluster(kafka: Kafka, overrides: InternalClusterOptions = {}): Cluster {
   const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === CREATE_CLUSTER);
   const factory: unknown = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
   if (typeof factory !== 'function') {
@@ -31,6 +37,7 @@ export function createInternalCluster(kafka: Kafka): Cluster {
     maxInFlightRequests: null,
     instrumentationEmitter: null,
     isolationLevel: READ_COMMITTED,
+    ...overrides,
   };
   return (factory as (options: ClusterFactoryOptions) => Cluster)(options);
 }

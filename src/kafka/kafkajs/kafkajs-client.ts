@@ -8,13 +8,15 @@ import { KafkajsConsumer } from './kafkajs-consumer.ts';
 import { kafkajsLogCreator, toKafkajsLogLevel, type KafkajsLogLevel } from './kafkajs-logging.ts';
 import { KafkajsPartitionReader } from './kafkajs-partition-reader.ts';
 import { KafkajsProducer } from './kafkajs-producer.ts';
-import { KafkajsTransactionalProducer } from './kafkajs-transactional-producer.ts';
+import { KafkajsTransactionalProducer, type ProduceOptions } from './kafkajs-transactional-producer.ts';
 
 export interface KafkajsClientOptions {
   /** kafkajs's own log level; its lines go to the logger given to createKafkajsClient. Default 'warn'. */
   readonly logLevel?: KafkajsLogLevel;
   /** Opens the TCP/TLS sockets; for proxies, and for fault injection in the conformance tests. */
   readonly socketFactory?: ISocketFactory;
+  /** How transactional producers write records (default: the wire path, no compression). */
+  readonly produce?: ProduceOptions;
 }
 
 const DEFAULT_CONNECTION_TIMEOUT_MS = 3_000;
@@ -62,7 +64,7 @@ export function createKafkajsClient(
     // Its own Kafka object: kafkajs keeps one committed-offsets cache per Kafka object, which its consumer reads
     // its positions from and which a transaction's sendOffsets writes into before the transaction even commits.
     consumer: (consumerOptions) => new KafkajsConsumer(new Kafka(config), consumerOptions, logger),
-    transactionalProducer: (producerOptions) => new KafkajsTransactionalProducer(kafka, producerOptions, logger),
+    transactionalProducer: (producerOptions) => new KafkajsTransactionalProducer(kafka, producerOptions, logger, options.produce),
     producer: () => new KafkajsProducer(kafka),
     admin: () => new KafkajsAdminClient(kafka, logger),
     partitionReader: () => new KafkajsPartitionReader(kafka, logger),

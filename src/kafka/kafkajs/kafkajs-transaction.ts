@@ -1,13 +1,12 @@
 /**
- * One open transaction of a KafkajsTransactionalProducer. Any failure leaves the transaction `failed` and tells
- * the producer, which replaces its kafkajs producer before the next transaction (kafkajs's own transaction
+ * One open transaction of a KafkajsTransactionalProducer (on either ProducerSession). Any failure leaves the
+ * transaction `failed` and tells the producer, which replaces its producer session before the next transaction (kafkajs's own transaction
  * manager can stay stuck after a failed commit). A transaction outlived by its producer's reset is dead.
  */
-import type { Transaction as KafkajsTx } from 'kafkajs';
 import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/index.ts';
 import type { OutputRecord, TopicPartitionOffset, Transaction } from '../types.ts';
 import { hasErrorType, toProducerError } from './errors.ts';
-import { toSendBatches } from './records.ts';
+import type { TransactionSession } from './producer-session.ts';
 
 type TransactionState = 'open' | 'committing' | 'committed' | 'aborted' | 'failed';
 
@@ -43,7 +42,7 @@ export class KafkajsTransaction implements Transaction {
 
   constructor(
     private readonly owner: TransactionOwner,
-    private readonly tx: KafkajsTx,
+    private readonly tx: TransactionSession,
   ) {}
 
   private guard(action: string): void {
@@ -64,14 +63,12 @@ export class KafkajsTransaction implements Transaction {
     return wrapped;
   }
 
-  /** One sendBatch (acks all) per up to 1,000 records; see MAX_RECORDS_PER_SEND_BATCH for why not one per call. */
+  /** Writes the records (acks all) into the transaction. */
   async send(records: readonly OutputRecord[]): Promise<void> {
     this.guard('send');
     if (records.length === 0) return;
     try {
-      for (const topicMessages of toSendBatches(records)) {
-        await this.tx.sendBatch({ topicMessages, acks: -1 });
-      }
+      await this.tx.send(records);
     } catch (error) {
       throw this.fail(error, `sending ${records.length} records`);
     }
@@ -92,7 +89,7 @@ export class KafkajsTransaction implements Transaction {
     // offsets, begun right after a commit, runs into while the previous commit's markers are being written.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.tx.sendOffsets({ consumerGroupId: groupId, topics });
+        await this.tx.sendOffsets(groupId, topics);
         return;
       } catch (error) {
         if (attempt < OFFSET_ATTEMPTS && hasErrorType(error, ...RETRIABLE_OFFSET_ERRORS)) {

@@ -20,19 +20,38 @@
  *   the coordinator abort whatever the failed transaction left open.
  * - Fencing is final for this object until connect() is called again: begin() throws TaskMigratedError and never
  *   re-initialises on its own, which would fence the new owner in turn.
+ * - The producer underneath is a ProducerSession (producer-session.ts): by default the wire path (kafkajs's cluster
+ *   and transaction manager, record batches encoded by src/kafka/wire/), or kafkajs's own producer.
  * - The kafkajs producer is created with idempotent: false on purpose: kafkajs makes transactional sends
  *   idempotent regardless (the transaction's sender always uses the transactional producer id and sequence
  *   numbers); the flag would only add a second, unused InitProducerId at connect and a warning about bounded
  *   retries. Retries are bounded (with a 50 ms first backoff, which also covers CONCURRENT_TRANSACTIONS right
  *   after a commit) so a send fails in bounded time and the task can abort.
  */
-import { javaCompatiblePartitioner } from './murmur2-partition.ts';
-import type { Kafka, Producer as KafkajsProducer, Transaction as KafkajsTx } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/index.ts';
 import type { KafkaLogger } from '../logger.ts';
 import type { Transaction, TransactionalProducer, TransactionalProducerOptions } from '../types.ts';
+import type { CompressionCodec } from '../wire/record-batch-encoder.ts';
 import { describeError, toProducerError } from './errors.ts';
+import { KafkajsProducerSession } from './kafkajs-producer-session.ts';
 import { KafkajsTransaction, type TransactionOwner } from './kafkajs-transaction.ts';
+import type { ProducePath, ProducerSession, TransactionSession } from './producer-session.ts';
+import { WireProducerSession } from './wire-producer-session.ts';
+
+/** How records are produced; see producer-session.ts. */
+export interface ProduceOptions {
+  /** 'wire' (default): batches encoded by src/kafka/wire/; 'kafkajs': kafkajs's own producer. */
+  readonly path?: ProducePath;
+  /** Compression of the record batches on the wire path. Default 'none'. */
+  readonly compression?: CompressionCodec;
+  /**
+   * Largest record batch (uncompressed) on the wire path; default 1,000,000. At or below the topics'
+   * max.message.bytes, like --max-record-bytes (which sluice passes here), a batch of several records is never
+   * refused as too large: only a single record over the limit can be.
+   */
+  readonly maxBatchBytes?: number;
+}
 
 type ProducerState = 'disconnected' | 'ready' | 'in-transaction' | 'needs-reset' | 'fenced';
 
@@ -49,7 +68,7 @@ const TRANSACTIONAL_RETRY = { initialRetryTime: 50, maxRetryTime: 2_000, retries
 export class KafkajsTransactionalProducer implements TransactionalProducer {
   readonly transactionalId: string;
   private state: ProducerState = 'disconnected';
-  private producer: KafkajsProducer | undefined;
+  private producer: ProducerSession | undefined;
   /** Bumped whenever the kafkajs producer is replaced; transactions of an older one are dead. */
   private incarnation = 0;
   private current: KafkajsTransaction | undefined;
@@ -59,6 +78,7 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
     private readonly kafka: Kafka,
     private readonly options: TransactionalProducerOptions,
     private readonly logger: KafkaLogger,
+    private readonly produce: ProduceOptions = {},
   ) {
     this.transactionalId = options.transactionalId;
   }
@@ -91,15 +111,15 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
       case 'ready':
         break;
     }
-    let tx: KafkajsTx;
+    let tx: TransactionSession;
     try {
-      tx = await (this.producer as KafkajsProducer).transaction();
+      tx = await (this.producer as ProducerSession).begin();
     } catch (error) {
       // Should not happen after a successful commit or abort; recover the same way as after a failure.
       this.logger.warn({ transactionalId: this.transactionalId, err: describeError(error) }, 'kafkajs refused a new transaction; resetting the producer');
       await this.reset();
       try {
-        tx = await (this.producer as KafkajsProducer).transaction();
+        tx = await (this.producer as ProducerSession).begin();
       } catch (retryError) {
         const wrapped = toProducerError(retryError, `beginning a transaction of ${this.transactionalId}`);
         this.markFailed(wrapped);
@@ -138,19 +158,17 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
     this.incarnation += 1;
     this.current = undefined;
     await this.closeProducer();
-    const producer = this.kafka.producer({
-      transactionalId: this.transactionalId,
-      transactionTimeout: this.options.transactionTimeoutMs,
-      idempotent: false,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: javaCompatiblePartitioner,
-      retry: TRANSACTIONAL_RETRY,
-    });
+    const sessionOptions = { transactionalId: this.transactionalId, transactionTimeoutMs: this.options.transactionTimeoutMs, retry: TRANSACTIONAL_RETRY };
+    const producer: ProducerSession =
+      this.produce.path === 'kafkajs'
+        ? new KafkajsProducerSession(this.kafka, sessionOptions)
+        : new WireProducerSession(this.kafka, {
+            ...sessionOptions,
+            compression: this.produce.compression ?? 'none',
+            ...(this.produce.maxBatchBytes === undefined ? {} : { maxBatchBytes: this.produce.maxBatchBytes }),
+          });
     try {
       await producer.connect();
-      const empty = await producer.transaction();
-      await empty.abort();
     } catch (error) {
       await producer.disconnect().catch(() => undefined);
       const wrapped = toProducerError(error, `initialising transactional id ${this.transactionalId}`);

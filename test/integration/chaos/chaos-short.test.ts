@@ -17,7 +17,7 @@ const SCENARIO_TIMEOUT_MS = 900_000;
 let broker: ChaosBroker;
 
 beforeAll(async () => {
-  broker = await ChaosBroker.start({ port: await freePort(29_292) });
+  broker = await ChaosBroker.start({ port: await freePort(Number(process.env.CHAOS_PORT ?? 29_292)) });
   console.log(`[chaos short] seed ${seed} (replay with CHAOS_SEED=${seed})`);
 });
 

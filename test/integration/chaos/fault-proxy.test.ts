@@ -38,7 +38,7 @@ async function readDirect(topic: string, expected: number): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  broker = await ChaosBroker.start({ port: await freePort(29_192) });
+  broker = await ChaosBroker.start({ port: await freePort(Number(process.env.CHAOS_PORT ?? 29_192)) });
   proxy = broker.proxy as FaultProxy;
 });
 

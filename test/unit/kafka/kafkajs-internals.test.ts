@@ -4,6 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { filterAbortedInResponse, installFetchAbortedFilter } from '../../../src/kafka/kafkajs/fetch-response-patch.ts';
 import { createInternalCluster } from '../../../src/kafka/kafkajs/internal-cluster.ts';
+import { createErrorFromCode, createEosManager } from '../../../src/kafka/kafkajs/kafkajs-eos-internals.ts';
 
 describe('kafkajs internals used by the adapter', () => {
   it('creates a cluster through the Kafka object’s private factory', async () => {
@@ -11,6 +12,19 @@ describe('kafkajs internals used by the adapter', () => {
     expect(typeof cluster.findLeaderForPartitions).toBe('function');
     expect(typeof cluster.findBroker).toBe('function');
     expect(cluster.isConnected()).toBe(false);
+    await cluster.disconnect();
+  });
+
+  it('loads the transaction manager, the error table and the broker request sender the wire produce path uses', async () => {
+    const kafka = new Kafka({ brokers: ['127.0.0.1:1'], clientId: 'x', logLevel: logLevel.NOTHING });
+    const cluster = createInternalCluster(kafka, { allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+    const eos = createEosManager({ logger: kafka.logger() as never, cluster, transactionTimeout: 1_000, transactional: true, transactionalId: 'x' });
+    expect(eos.isInitialized()).toBe(false);
+    expect(eos.getSequence('t', 0)).toBe(0);
+    expect(typeof eos.addPartitionsToTransaction).toBe('function');
+    expect(createErrorFromCode(6)).toMatchObject({ type: 'NOT_LEADER_FOR_PARTITION', retriable: true });
+    expect(createErrorFromCode(45)).toMatchObject({ type: 'OUT_OF_ORDER_SEQUENCE_NUMBER', retriable: false });
+    expect(createErrorFromCode(47)).toMatchObject({ type: 'INVALID_PRODUCER_EPOCH', retriable: false });
     await cluster.disconnect();
   });
 
