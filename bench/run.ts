@@ -330,7 +330,7 @@ async function produceThroughputInput(ctx: Context, topic: string): Promise<numb
     key: `key-${i % config.keys}`,
     value: eventValue(i, `user-${(i * 7) % 10_000}`, base + Math.floor((i * spanMs) / n), config.valueBytes),
     partition: i % config.partitions,
-  }));
+  }), undefined, 1); // one send in flight: the windowed scenario needs event time in order within a partition
   log(`produced at ${fmt(rate)} records/s`);
   return endOffsets(admin, topic);
 }
