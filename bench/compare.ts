@@ -105,7 +105,7 @@ async function produceInput(ctx: Context, s: Scenario, topic: string): Promise<{
   const rate = await produceRecords(ctx.kafka, topic, s.records, (i) => {
     const k = i % s.keys;
     return { key: `key-${k}`, value: eventValue(i, `user-${(i * 7) % 10_000}`, ts(i), valueBytes), partition: k % s.partitions };
-  }, undefined, s.topology === 'windowed-count' ? 1 : undefined);
+  }, undefined, 1);
   log(`${s.id}: produced at ${fmt(rate)} records/s`);
   return { ends: await endOffsets(ctx.admin, topic), ts };
 }
@@ -227,15 +227,24 @@ async function main(): Promise<void> {
     const input = `bench-${ctx.runId}-${s.id}-in`;
     const { ends, ts } = await produceInput(ctx, s, input);
     const runs = new Map<EngineId, RunResult[]>();
+    const failures: string[] = [];
     for (let round = 1; round <= repeat; round++) {
       // Alternate: each round starts with the next engine.
       const order = s.engines.map((_, i) => s.engines[(i + round - 1) % s.engines.length] as EngineId);
       for (const engine of order) {
-        const r = await runOnce(ctx, s, engine, round, input, ends, ts);
-        runs.set(engine, [...(runs.get(engine) ?? []), r]);
+        try {
+          const r = await runOnce(ctx, s, engine, round, input, ends, ts);
+          runs.set(engine, [...(runs.get(engine) ?? []), r]);
+        } catch (error) {
+          // One failed run (a loaded broker, a crashed engine) is reported, and the bench goes on.
+          if (interrupted()) throw error;
+          const message = `${s.id} ${ENGINE_LABELS[engine]} round ${round}: ${(error as Error).message}`;
+          log(`run failed: ${message}`);
+          failures.push(message);
+        }
       }
     }
-    reports.push({ id: s.id, label: s.label, records: s.records, partitions: s.partitions, engines: s.engines.map((e) => summarize(e, runs.get(e) ?? [])), runs: [...runs.values()].flat() });
+    reports.push({ id: s.id, label: s.label, records: s.records, partitions: s.partitions, engines: s.engines.filter((e) => runs.has(e)).map((e) => summarize(e, runs.get(e) ?? [])), runs: [...runs.values()].flat(), failures });
     await admin.deleteTopics({ topics: [input] }).catch(() => undefined);
   }
   const settings = { quick, repeat, records, countKeys, valueBytes, keys, sweep, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', node: process.version };

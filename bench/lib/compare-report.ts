@@ -22,6 +22,8 @@ export interface ScenarioReport {
   readonly partitions: number;
   readonly engines: readonly EngineSummary[];
   readonly runs: readonly object[];
+  /** Runs that did not finish, with the reason. */
+  readonly failures: readonly string[];
 }
 
 export interface ReportSettings {
@@ -78,7 +80,8 @@ export function formatReport(reports: readonly ScenarioReport[], settings: Repor
   const body = rows(reports);
   const widths = HEADER.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as string).length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i < 2 || i >= 9 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  const text = [line(HEADER), '-'.repeat(widths.reduce((a, b) => a + b + 2, 0)), ...body.map(line), '', LEGEND].join('\n');
+  const failed = reports.flatMap((r) => r.failures);
+  const text = [line(HEADER), '-'.repeat(widths.reduce((a, b) => a + b + 2, 0)), ...body.map(line), '', LEGEND, ...failed.map((f) => `failed run: ${f}`)].join('\n');
   const md = [
     `# Bench ${startedAt.toISOString().slice(0, 10)}${settings.quick ? ' (quick)' : ''}`,
     '',
@@ -93,6 +96,7 @@ export function formatReport(reports: readonly ScenarioReport[], settings: Repor
     ...body.map((r) => `| ${r.join(' | ')} |`),
     '',
     LEGEND,
+    ...failed.map((f) => `\nFailed run: ${f}`),
     '',
   ].join('\n');
   return { text, markdown: md };

@@ -113,6 +113,7 @@ export async function verifyWindows(kafka: Kafka, admin: Admin, topic: string, i
   let wrong = 0;
   let duplicated = 0;
   let unparsable = 0;
+  const samples: string[] = [];
   const n = await readAll(kafka, admin, topic, (key, value) => {
     try {
       const w = JSON.parse(key) as { key: string; startMs: number };
@@ -121,7 +122,10 @@ export async function verifyWindows(kafka: Kafka, admin: Admin, topic: string, i
       if (seen.has(id)) duplicated++;
       seen.add(id);
       const e = expected.get(id);
-      if (e === undefined || e.count !== v.value.count || e.sum !== v.value.sum) wrong++;
+      if (e === undefined || e.count !== v.value.count || e.sum !== v.value.sum) {
+        wrong++;
+        if (samples.length < 3) samples.push(`${id}: got ${JSON.stringify(v.value)}, expected ${JSON.stringify(e ?? null)}`);
+      }
     } catch {
       unparsable++;
     }
@@ -130,6 +134,6 @@ export async function verifyWindows(kafka: Kafka, admin: Admin, topic: string, i
   return {
     ok,
     outputRecords: n,
-    detail: `${seen.size} windows (closed: ${surely}..${possibly}), ${wrong} wrong, ${duplicated} duplicated${unparsable > 0 ? `, ${unparsable} unparsable` : ''}`,
+    detail: `${seen.size} windows (closed: ${surely}..${possibly}), ${wrong} wrong, ${duplicated} duplicated${unparsable > 0 ? `, ${unparsable} unparsable` : ''}${samples.length > 0 ? ` (e.g. ${samples.join('; ')})` : ''}`,
   };
 }
