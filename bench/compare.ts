@@ -13,7 +13,8 @@
  *
  * Settings (environment): BENCH_REPEAT, BENCH_RECORDS (pass-through, re-key, windowed), BENCH_COUNT_KEYS
  * (running count: 2 records per key), BENCH_PARTITION_SWEEP (4,32,128), BENCH_SCENARIOS (ids, comma-separated),
- * BENCH_ENGINES (sluice,sluice-x2,kafka-streams,quix), BENCH_VALUE_BYTES, BENCH_KEYS, BENCH_TIMEOUT_MS, KAFKA_BROKERS.
+ * BENCH_ENGINES (sluice,sluice-x2,kafka-streams,quix), BENCH_VALUE_BYTES, BENCH_KEYS, BENCH_TIMEOUT_MS, KAFKA_BROKERS or
+ * BENCH_BROKER_PORT, BENCH_RESULTS_NAME (bench/results/<name>.md and .json; default the date, -quick for --quick).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -202,10 +203,13 @@ function summarize(engine: EngineId, runs: readonly RunResult[]): EngineSummary 
 async function main(): Promise<void> {
   const list = scenarios();
   if (list.length === 0) throw new Error('no scenario selected (BENCH_SCENARIOS / BENCH_ENGINES)');
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  rmSync(join(RESULTS_DIR, 'logs'), { recursive: true, force: true });
   const began = performance.now();
   const startedAt = new Date();
+  // Results and child logs under this name, so runs side by side keep theirs.
+  const name = process.env.BENCH_RESULTS_NAME ?? `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}`;
+  process.env.BENCH_LOG_DIR = join(RESULTS_DIR, 'logs', name);
+  rmSync(process.env.BENCH_LOG_DIR, { recursive: true, force: true });
+  mkdirSync(RESULTS_DIR, { recursive: true });
   // Build the peers first, so their build time is not in any scenario.
   const engines = new Set(list.flatMap((s) => s.engines));
   if (engines.has('kafka-streams')) log(`JVM peer: ${await peerJar()}`);
@@ -251,10 +255,9 @@ async function main(): Promise<void> {
   const seconds = Math.round((performance.now() - began) / 1000);
   const { text, markdown } = formatReport(reports, settings, startedAt, seconds);
   process.stdout.write(`\n${text}\n`);
-  writeFileSync(join(RESULTS_DIR, 'compare-latest.json'), `${JSON.stringify({ startedAt: startedAt.toISOString(), seconds, settings, scenarios: reports }, null, 2)}\n`);
-  const md = join(RESULTS_DIR, `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}.md`);
-  writeFileSync(md, markdown);
-  log(`results in bench/results/compare-latest.json and ${md.slice(md.indexOf('bench/'))} (${seconds} s)`);
+  writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify({ startedAt: startedAt.toISOString(), seconds, settings, scenarios: reports }, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${name}.md`), markdown);
+  log(`results in bench/results/${name}.md and ${name}.json, logs in bench/results/logs/${name} (${seconds} s)`);
 }
 
 installSignalHandlers();

@@ -79,7 +79,7 @@ export function spawnChild(
   args: readonly string[],
   options: { env?: Record<string, string>; nodeFlags?: readonly string[]; command?: string } = {},
 ): Child {
-  const logDir = join(RESULTS_DIR, 'logs');
+  const logDir = process.env.BENCH_LOG_DIR ?? join(RESULTS_DIR, 'logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile);
