@@ -67,7 +67,7 @@ function rows(reports: readonly ScenarioReport[]): string[][] {
 const HEADER = ['scenario', 'engine', 'records/s', '÷ KS', 'records/CPU-s', '÷ KS', 'RSS peak MiB', '÷ KS', 'tx/s', 'rounds (records/s)', 'output'];
 
 export const LEGEND =
-  'records/s: input records over the wall time from the first committed progress to the last (median of the rounds). ' +
+  'records/s: input records over the wall time from the group being stable with every instance a member to the last commit (median of the rounds). ' +
   '÷ KS: over the Kafka Streams figure of the same scenario. records/CPU-s: records over the user+system CPU time of the ' +
   "engine's process tree in that interval. RSS peak: VmHWM summed over the engine's processes (the JVM's with its default " +
   "heap sizing). tx/s: committed transactions per second by the engine's own counter (sluice: sluice_commits_total" +

@@ -25,8 +25,6 @@ export const ENGINE_LABELS: Record<EngineId, string> = {
 
 export interface EngineRun {
   readonly children: readonly Child[];
-  /** Every instance has joined the group's latest generation and all input partitions are assigned. */
-  settled(partitions: number): boolean;
   /** Transactions committed so far (sum over instances), or undefined when the engine does not tell. */
   commits(): Promise<number | undefined>;
   stop(): Promise<void>;
@@ -96,16 +94,6 @@ export function sluiceArgs(topologyFile: string, brokers: string, appId: string,
   ];
 }
 
-/**
- * Every instance has joined, and the partitions of their latest assignments add up to the input's (while one
- * instance still holds its assignment from before the other joined, they add up to more).
- */
-function sluiceSettled(children: readonly Child[], partitions: number): boolean {
-  const joins = children.map((c) => c.logs.filter((l) => l.msg === 'joined the group').pop());
-  if (joins.some((j) => j === undefined || Number(j.partitions) === 0)) return false;
-  return joins.reduce((s, j) => s + Number(j?.partitions), 0) === partitions;
-}
-
 let jvmJar: Promise<string> | undefined;
 let python: Promise<string> | undefined;
 
@@ -141,7 +129,6 @@ export async function startEngine(engine: EngineId, spec: RunSpec): Promise<Engi
     }
     return {
       children,
-      settled: (partitions) => n === 1 || sluiceSettled(children, partitions),
       async commits() {
         const counts = await Promise.all(ports.map((p) => sluiceCommits(p)));
         return counts.some((c) => c === undefined) ? undefined : counts.reduce((s: number, c) => s + (c as number), 0);
@@ -156,7 +143,6 @@ export async function startEngine(engine: EngineId, spec: RunSpec): Promise<Engi
     const child = spawnChild(spec.name, ['-jar', jar, spec.topology], { command: 'java', env });
     return {
       children: [child],
-      settled: () => true,
       async commits() {
         const line = child.logs.filter((l) => l.msg === 'metrics').pop();
         return line === undefined ? undefined : Number(line.commits);
@@ -172,7 +158,6 @@ export async function startEngine(engine: EngineId, spec: RunSpec): Promise<Engi
   const child = spawnChild(spec.name, [join(ROOT, 'bench', 'peers', 'quix', 'peer.py'), spec.topology], { command: py, env: { ...env, BENCH_STATE_DIR: stateDir } });
   return {
     children: [child],
-    settled: () => true,
     commits: async () => undefined,
     async stop() {
       await stopChild(child);
