@@ -61,6 +61,7 @@ async function waitCommitted(admin: Admin, group: string, topic: string, child: 
 }
 
 async function main(): Promise<void> {
+  const startedAt = new Date();
   const broker = await startBroker(process.env.KAFKA_BROKERS === '' ? undefined : process.env.KAFKA_BROKERS);
   const kafka = kafkaFor(broker.brokers, 'bench-memory');
   const admin = kafka.admin();
@@ -172,8 +173,15 @@ async function main(): Promise<void> {
   const table = lines.join('\n');
   process.stdout.write(`\n${table}\n`);
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, 'memory-latest.json'), `${JSON.stringify({ startedAt: new Date().toISOString(), partitions, baselineBytes: baseline, steps: results, restore, table }, null, 2)}\n`);
-  log('results in bench/results/memory-latest.json');
+  const name = `${startedAt.toISOString().slice(0, 10)}-memory`;
+  writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify({ startedAt: startedAt.toISOString(), partitions, baselineBytes: baseline, steps: results, restore, table }, null, 2)}\n`);
+  writeFileSync(
+    join(RESULTS_DIR, `${name}.md`),
+    `# Memory per key ${startedAt.toISOString().slice(0, 10)}\n\n\`npm run bench:memory\`: running count (bench/topologies/table-count.ts), one sluice instance, ${partitions} partitions. ` +
+      'The machine is shared and noisy: times (load, restore, recovery) move with its load; the bytes per key do not depend on it.\n\n' +
+      `${table}\n`,
+  );
+  log(`results in bench/results/${name}.md and .json`);
 }
 
 installSignalHandlers();
