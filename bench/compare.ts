@@ -26,7 +26,7 @@ import { formatReport, type EngineSummary, type ScenarioReport } from './lib/com
 import { int } from './lib/config.ts';
 import { ENGINE_LABELS, peerJar, peerPython, startEngine, type EngineId, type TopologyId } from './lib/engines.ts';
 import { eventValue } from './lib/event.ts';
-import { createTopics, endOffsets, kafkaFor, produceRecords } from './lib/kafka.ts';
+import { createTopics, endOffsets, kafkaFor, produceRecords, sum } from './lib/kafka.ts';
 import { measureToEnd } from './lib/measure.ts';
 import { cleanup, failOnExit, installSignalHandlers, interrupted, onCleanup, RESULTS_DIR } from './lib/processes.ts';
 import { treeCpuSeconds, treeRssBytes } from './lib/proc-tree.ts';
@@ -155,6 +155,10 @@ async function runOnce(ctx: Context, s: Scenario, engine: EngineId, round: numbe
       }),
       ...run.children.map((c) => failOnExit(c)),
     ]);
+    // An instance that joins late finds the input mostly processed by the others: no throughput figure then.
+    if (progress.records < sum(ends) / 2) {
+      throw new Error(`only ${fmt(progress.records)} of ${fmt(sum(ends))} records were left when the group settled with every instance (one joined late)`);
+    }
     const cpu1 = treeCpuSeconds(pids);
     const rssPeakBytes = treeRssBytes(pids, 'peak');
     const [a, b] = [await tx0, await run.commits()];
