@@ -1,4 +1,4 @@
-/** The bench's broker: KAFKA_BROKERS when set, else a fresh local broker on a free port via kafka.sh. */
+/** The bench's broker: KAFKA_BROKERS when set, else a fresh local broker via kafka.sh (on BENCH_BROKER_PORT or a free port). */
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -37,7 +37,10 @@ export async function startBroker(external: string | undefined): Promise<Broker>
   if (external !== undefined) {
     return { brokers: external, pid: undefined, started: false, stop: async () => {} };
   }
-  const port = await freePort();
+  // BENCH_BROKER_PORT: a port of the caller's choice (on a shared machine), else a random free one.
+  const chosen = process.env.BENCH_BROKER_PORT;
+  const port = chosen !== undefined && chosen !== '' ? Number(chosen) : await freePort();
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`BENCH_BROKER_PORT is "${chosen}" (expected a port number)`);
   const cache = process.env.SLUICE_KAFKA_CACHE ?? join(ROOT, '.cache', 'kafka');
   const runDir = join(cache, 'run', String(port));
   let stopped = false;

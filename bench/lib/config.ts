@@ -28,7 +28,7 @@ export interface BenchConfig {
   readonly sessionTimeoutMs: number | undefined;
 }
 
-function int(name: string, fallback: number, min: number): number {
+export function int(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw.replace(/_/g, ''));

@@ -70,12 +70,20 @@ export function installSignalHandlers(): void {
   process.on('SIGTERM', onSignal);
 }
 
-export function spawnChild(name: string, args: readonly string[], options: { env?: Record<string, string>; nodeFlags?: readonly string[] } = {}): Child {
-  const logDir = join(RESULTS_DIR, 'logs');
+/**
+ * Starts `node [nodeFlags] args` (or `command args` when `command` is given), its output teed to
+ * bench/results/logs/<name>.log and its JSON lines parsed.
+ */
+export function spawnChild(
+  name: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; nodeFlags?: readonly string[]; command?: string } = {},
+): Child {
+  const logDir = process.env.BENCH_LOG_DIR ?? join(RESULTS_DIR, 'logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...args], {
+  const child = spawn(options.command ?? process.execPath, options.command === undefined ? [...(options.nodeFlags ?? []), ...args] : [...args], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
