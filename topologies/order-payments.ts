@@ -10,7 +10,7 @@
  *
  * Event time is each record's own `ts`. An order without a known customer is dropped by the inner join.
  */
-import { defineTopology, joinWindow, serdes } from '../src/index.ts';
+import { defineTopology, joinWindow, serdes, type Topology } from '../src/index.ts';
 
 export interface Customer {
   readonly name: string;
@@ -36,23 +36,41 @@ export interface SettledOrder extends Order {
   readonly paidAmount: number | null;
 }
 
-export default defineTopology({ applicationId: 'order-payments' }, (t) => {
-  const customers = t.table('customers', { key: serdes.string(), value: serdes.json<Customer>(), name: 'customers' });
-  const payments = t.stream('payments', { key: serdes.string(), value: serdes.json<Payment>(), timestamp: (p) => p.ts });
+/** The topics it reads and writes (the defaults are the names above). */
+export interface OrderPaymentsTopics {
+  readonly customers: string;
+  readonly orders: string;
+  readonly payments: string;
+  readonly settled: string;
+  readonly revenue: string;
+}
 
-  const settled = t
-    .stream('orders', { key: serdes.string(), value: serdes.json<Order>(), timestamp: (o) => o.ts })
-    .selectKey((_, order) => order.customerId)
-    .join(customers, (order, customer) => ({ ...order, customer: customer.name, tier: customer.tier }), { name: 'with-customer' })
-    .selectKey((_, order) => order.orderId)
-    .leftJoin(payments, (order, payment): SettledOrder => ({ ...order, paidAmount: payment?.amount ?? null }), joinWindow('15m').grace('1m'), { name: 'with-payment' });
+export const DEFAULT_TOPICS: OrderPaymentsTopics = { customers: 'customers', orders: 'orders', payments: 'payments', settled: 'orders-settled', revenue: 'revenue-by-tier' };
 
-  settled.to('orders-settled', { key: serdes.string(), value: serdes.json<SettledOrder>() });
+export function orderPayments(topics: OrderPaymentsTopics = DEFAULT_TOPICS, applicationId = 'order-payments'): Topology {
+  // Orders reach the payment join through two repartition topics, written by several tasks each: their event
+  // times arrive somewhat out of order. The watermark trails the newest event time by 5 minutes, so those
+  // orders are not judged late.
+  return defineTopology({ applicationId, maxOutOfOrderness: '5m' }, (t) => {
+    const customers = t.table(topics.customers, { key: serdes.string(), value: serdes.json<Customer>(), name: 'customers' });
+    const payments = t.stream(topics.payments, { key: serdes.string(), value: serdes.json<Payment>(), timestamp: (p) => p.ts });
 
-  settled
-    .filter((_, order) => order.paidAmount !== null)
-    .groupBy((_, order) => order.tier, { name: 'by-tier', key: serdes.string(), value: serdes.json<SettledOrder>() })
-    .aggregate(() => 0, (_, order, total) => total + (order.paidAmount ?? 0), { name: 'revenue' })
-    .toStream()
-    .to('revenue-by-tier', { key: serdes.string(), value: serdes.json<number | null>() });
-});
+    const settled = t
+      .stream(topics.orders, { key: serdes.string(), value: serdes.json<Order>(), timestamp: (o) => o.ts })
+      .selectKey((_, order) => order.customerId)
+      .join(customers, (order, customer) => ({ ...order, customer: customer.name, tier: customer.tier }), { name: 'with-customer' })
+      .selectKey((_, order) => order.orderId)
+      .leftJoin(payments, (order, payment): SettledOrder => ({ ...order, paidAmount: payment?.amount ?? null }), joinWindow('15m').grace('1m'), { name: 'with-payment' });
+
+    settled.to(topics.settled, { key: serdes.string(), value: serdes.json<SettledOrder>() });
+
+    settled
+      .filter((_, order) => order.paidAmount !== null)
+      .groupBy((_, order) => order.tier, { name: 'by-tier', key: serdes.string(), value: serdes.json<SettledOrder>() })
+      .aggregate(() => 0, (_, order, total) => total + (order.paidAmount ?? 0), { name: 'revenue' })
+      .toStream()
+      .to(topics.revenue, { key: serdes.string(), value: serdes.json<number | null>() });
+  });
+}
+
+export default orderPayments();
