@@ -28,7 +28,7 @@ import { ENGINE_LABELS, peerJar, peerPython, startEngine, type EngineId, type To
 import { eventValue } from './lib/event.ts';
 import { createTopics, endOffsets, kafkaFor, produceRecords, sum } from './lib/kafka.ts';
 import { measureToEnd } from './lib/measure.ts';
-import { cleanup, failOnExit, installSignalHandlers, interrupted, onCleanup, RESULTS_DIR } from './lib/processes.ts';
+import { failOnExit, interrupted, onCleanup, RESULTS_DIR, runBench } from './lib/processes.ts';
 import { treeCpuSeconds, treeRssBytes } from './lib/proc-tree.ts';
 import { verifyCount, verifyTableCount, verifyWindows, type Verdict } from './lib/verify.ts';
 
@@ -278,18 +278,4 @@ async function main(): Promise<void> {
   log(`results in bench/results/${name}.md and ${name}.json, logs in bench/results/logs/${name} (${seconds} s)`);
 }
 
-installSignalHandlers();
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
-});
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  exitCode = 1;
-  if (!interrupted()) console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
-} finally {
-  await cleanup();
-}
-process.exit(exitCode);
+await runBench(main);

@@ -16,7 +16,7 @@ import { int } from './lib/config.ts';
 import { httpPort, metricSum, sluiceArgs } from './lib/engines.ts';
 import { eventValue } from './lib/event.ts';
 import { committedOffsets, createTopics, endOffsets, kafkaFor, produceRecords, SteadyProducer } from './lib/kafka.ts';
-import { cleanup, installSignalHandlers, interrupted, onCleanup, RESULTS_DIR, sleep, spawnChild, stopChild, type Child } from './lib/processes.ts';
+import { onCleanup, RESULTS_DIR, runBench, sleep, spawnChild, stopChild, type Child } from './lib/processes.ts';
 import { treeRssBytes } from './lib/proc-tree.ts';
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -184,14 +184,4 @@ async function main(): Promise<void> {
   log(`results in bench/results/${name}.md and .json`);
 }
 
-installSignalHandlers();
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  exitCode = 1;
-  if (!interrupted()) console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
-} finally {
-  await cleanup();
-}
-process.exit(exitCode);
+await runBench(main);

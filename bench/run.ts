@@ -23,7 +23,7 @@ import { loadBenchConfig, type BenchConfig } from './lib/config.ts';
 import { eventValue } from './lib/event.ts';
 import { committedOffsets, createTopics, endOffsets, kafkaFor, produceRecords, SteadyProducer, sum } from './lib/kafka.ts';
 import { measureToEnd } from './lib/measure.ts';
-import { cpuSeconds, cleanup, failOnExit, installSignalHandlers, interrupted, onCleanup, RESULTS_DIR, ROOT, sleep, spawnChild, stopChild, type Child } from './lib/processes.ts';
+import { cpuSeconds, failOnExit, onCleanup, RESULTS_DIR, ROOT, runBench, sleep, spawnChild, stopChild, type Child } from './lib/processes.ts';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile.ts';
 
 type Guarantee = 'exactly_once' | 'at_least_once';
@@ -698,19 +698,4 @@ async function main(): Promise<void> {
   log(`results in ${join('bench', 'results', 'latest.json')}${existsSync(profiles) && readdirSync(profiles).length > 0 ? `, CPU profiles in bench/results/profiles` : ''} (${json.durationSeconds} s)`);
 }
 
-installSignalHandlers();
-// kafkajs schedules a negative timeout when not throttled (harmless); keep the bench output readable.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
-});
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  exitCode = 1;
-  if (!interrupted()) console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
-} finally {
-  await cleanup();
-}
-process.exit(exitCode);
+await runBench(main);

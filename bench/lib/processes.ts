@@ -196,3 +196,25 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Runs a bench entry point: signal handlers, kafkajs's harmless negative-timeout warning kept out of the output,
+ * `main`, then the cleanup whatever happened, and the exit code (1 when `main` failed).
+ */
+export async function runBench(main: () => Promise<void>): Promise<never> {
+  installSignalHandlers();
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
+  });
+  let exitCode = 0;
+  try {
+    await main();
+  } catch (error) {
+    exitCode = 1;
+    if (!interrupted()) console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
+  } finally {
+    await cleanup();
+  }
+  process.exit(exitCode);
+}
