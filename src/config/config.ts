@@ -295,7 +295,7 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
     stallTimeoutMs: integer(S.stallTimeout, flags, env, 30_000, 1_000, 86_400_000),
     maxRecordBytes: integer(S.maxRecordBytes, flags, env, 1_000_000, 1_024, 100_000_000),
     producerCompression: oneOf(S.producerCompression, flags, env, ['none', 'gzip'] as const, 'none'),
-    producePath: oneOf(S.producePath, flags, env, ['wire', 'kafkajs'] as const, 'wire'),
+    producePath: oneOf(S.producePath, flags, env, ['wire', 'kafkajs'] as const, 'kafkajs'),
     maxFutureSkewMs: optionalInteger(S.maxFutureSkew, flags, env, 0, 3_153_600_000_000),
     ssl,
     sslCaFile: caFile?.value,

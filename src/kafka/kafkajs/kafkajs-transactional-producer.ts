@@ -41,7 +41,7 @@ import { WireProducerSession } from './wire-producer-session.ts';
 
 /** How records are produced; see producer-session.ts. */
 export interface ProduceOptions {
-  /** 'wire' (default): batches encoded by src/kafka/wire/; 'kafkajs': kafkajs's own producer. */
+  /** 'kafkajs' (default): kafkajs's own producer; 'wire' (opt-in): batches encoded by src/kafka/wire/. */
   readonly path?: ProducePath;
   /** Compression of the record batches on the wire path. Default 'none'. */
   readonly compression?: CompressionCodec;
@@ -160,13 +160,13 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
     await this.closeProducer();
     const sessionOptions = { transactionalId: this.transactionalId, transactionTimeoutMs: this.options.transactionTimeoutMs, retry: TRANSACTIONAL_RETRY };
     const producer: ProducerSession =
-      this.produce.path === 'kafkajs'
-        ? new KafkajsProducerSession(this.kafka, sessionOptions)
-        : new WireProducerSession(this.kafka, {
+      this.produce.path === 'wire'
+        ? new WireProducerSession(this.kafka, {
             ...sessionOptions,
             compression: this.produce.compression ?? 'none',
             ...(this.produce.maxBatchBytes === undefined ? {} : { maxBatchBytes: this.produce.maxBatchBytes }),
-          });
+          })
+        : new KafkajsProducerSession(this.kafka, sessionOptions);
     try {
       await producer.connect();
     } catch (error) {

@@ -112,7 +112,7 @@ describe('record batches: the bytes the Java client writes', () => {
 describe('the wire produce path against the broker', () => {
   const clients: KafkaClient[] = [];
   const client = (produce: { compression?: 'none' | 'gzip' } = {}, socketFactory?: FaultSockets['factory']): KafkaClient => {
-    const created = createKafkajsClient({ brokers, clientId: 'sluice-wire-produce' }, undefined, { produce, ...(socketFactory === undefined ? {} : { socketFactory }) });
+    const created = createKafkajsClient({ brokers, clientId: 'sluice-wire-produce' }, undefined, { produce: { path: 'wire', ...produce }, ...(socketFactory === undefined ? {} : { socketFactory }) });
     clients.push(created);
     return created;
   };

@@ -12,11 +12,11 @@ describe('config', () => {
     expect(loadConfig({ 'processing-guarantee': 'at-least-once' }, { KAFKA_BROKERS: 'a:1' }).commitIntervalMs).toBe(1000);
   });
 
-  it('produces through the wire path without compression unless told otherwise', () => {
+  it('produces through kafkajs without compression unless told otherwise (the wire path is opt-in)', () => {
     const defaults = loadConfig({}, { KAFKA_BROKERS: 'a:1' });
-    expect([defaults.producePath, defaults.producerCompression]).toEqual(['wire', 'none']);
-    const set = loadConfig({ 'producer-compression': 'gzip' }, { KAFKA_BROKERS: 'a:1', SLUICE_PRODUCE_PATH: 'kafkajs' });
-    expect([set.producePath, set.producerCompression]).toEqual(['kafkajs', 'gzip']);
+    expect([defaults.producePath, defaults.producerCompression]).toEqual(['kafkajs', 'none']);
+    const set = loadConfig({ 'producer-compression': 'gzip' }, { KAFKA_BROKERS: 'a:1', SLUICE_PRODUCE_PATH: 'wire' });
+    expect([set.producePath, set.producerCompression]).toEqual(['wire', 'gzip']);
   });
 
   it.each([
