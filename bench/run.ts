@@ -23,6 +23,7 @@ import { loadBenchConfig, type BenchConfig } from './lib/config.ts';
 import { eventValue } from './lib/event.ts';
 import { committedOffsets, createTopics, endOffsets, kafkaFor, produceRecords, SteadyProducer, sum } from './lib/kafka.ts';
 import { measureToEnd } from './lib/measure.ts';
+import { metricSum } from './lib/metric-sum.ts';
 import { cpuSeconds, failOnExit, onCleanup, RESULTS_DIR, ROOT, runBench, sleep, spawnChild, stopChild, type Child } from './lib/processes.ts';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile.ts';
 
@@ -188,18 +189,6 @@ interface ThroughputSpec {
   readonly lateTopic?: boolean;
 }
 
-/** Sums every series of a Prometheus metric in a /metrics text, optionally only series whose labels contain `labels`. */
-function metricSum(text: string, name: string, labels = ''): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== '{' && rest[0] !== ' ') continue;
-    if (labels !== '' && !rest.includes(labels)) continue;
-    total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
 
 interface CommitCounters {
   readonly commits: number;

@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, spawnChild, stopChild, type Child } from './processes.ts';
+import { metricSum } from './metric-sum.ts';
+
+export { metricSum };
 
 const run = promisify(execFile);
 
@@ -52,18 +55,6 @@ export function httpPort(): Promise<number> {
   });
 }
 
-/** Sums every series of a Prometheus metric in a /metrics text whose labels contain `labels`. */
-export function metricSum(text: string, name: string, labels = ''): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== '{' && rest[0] !== ' ') continue;
-    if (labels !== '' && !rest.includes(labels)) continue;
-    total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
 
 /** sluice's committed task transactions (sluice_commits_total{result="committed"}) on one instance. */
 export async function sluiceCommits(port: number): Promise<number | undefined> {
