@@ -278,22 +278,23 @@ export class TaskManager {
       if (checkpoint !== undefined) {
         task.watermark.restoreTo(checkpoint.watermarkMs);
         if (checkpoint.inputs !== undefined) task.watermark.restoreInputs(checkpoint.inputs);
-        // Under at-least-once the checkpoint may have been written while other records of its send failed:
-        // only a committed transaction makes its positions a fact.
-        const positions = this.o.config.processingGuarantee === 'exactly_once' ? checkpoint.offsets : {};
-        for (const [topic, offset] of Object.entries(positions)) {
+        const exactlyOnce = this.o.config.processingGuarantee === 'exactly_once';
+        for (const [topic, offset] of Object.entries(checkpoint.offsets)) {
           const fromGroup = task.committedPosition(topic);
-          // Every transaction of a stateful task writes its checkpoint beside its offsets, so a group offset
-          // past the last checkpoint read means the changelog read stopped short of committed transactions
-          // (end offsets the broker gave while it was recovering): their state is not in the stores. Going on
-          // would skip that input's effect on state; the task is built again instead.
+          // Every commit of a stateful task writes its checkpoint beside its offsets (in the transaction, or
+          // under at-least-once acknowledged before the offsets are committed), so a group offset past the last
+          // checkpoint read means the changelog read stopped short of committed work (end offsets the broker
+          // gave while it was recovering): its state is not in the stores, and the watermark is behind (late
+          // records would count as on time). Going on would skip that input's effect; the task is built again.
           if (fromGroup !== undefined && BigInt(fromGroup) > BigInt(offset)) {
             throw new TaskCorruptedError(
               `task ${task.id}: its changelog read ended at a checkpoint covering ${topic} up to offset ${offset}, but the group committed ${fromGroup}; the changelog end offsets were stale (a broker recovering?); building the task again`,
               { retriable: true, context: { taskId: task.id, topic, partition: task.partition, offset: fromGroup } },
             );
           }
-          if (fromGroup !== undefined && BigInt(offset) > BigInt(fromGroup)) {
+          // Under at-least-once the checkpoint may have been written while other records of its send failed:
+          // only a committed transaction makes its positions a fact.
+          if (exactlyOnce && fromGroup !== undefined && BigInt(offset) > BigInt(fromGroup)) {
             logger.warn({ task: task.id, topic, group: fromGroup, checkpoint: offset }, 'the group offset is behind the changelog checkpoint; resuming from the checkpoint');
             task.setCommittedPosition(topic, offset);
           }

@@ -84,6 +84,8 @@ export class KafkajsConsumer implements GroupConsumer {
   private assigned = new Set<string>();
   /** Set when onBatch threw: the consumer stops and reports this error, without retry or restart. */
   private handlerError: Error | undefined;
+  /** "topic\u0000partition" -> the offset of its last commit kafkajs reported (COMMIT_OFFSETS) as done. */
+  private readonly committed = new Map<string, string>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -109,6 +111,13 @@ export class KafkajsConsumer implements GroupConsumer {
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       if (consumer === this.consumer) this.onGroupJoin(event.payload.memberId, event.payload.memberAssignment);
+    });
+    // kafkajs returns from commitOffsets without committing when its fetch loop is between a crash and its
+    // restart; only this event says a commit reached the coordinator.
+    consumer.on(consumer.events.COMMIT_OFFSETS, (event) => {
+      for (const { topic, partitions } of event.payload.topics) {
+        for (const { partition, offset } of partitions) this.committed.set(`${topic}\u0000${partition}`, String(offset));
+      }
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (consumer === this.consumer) this.onKafkajsCrash(event.payload.error, event.payload.restart);
@@ -356,6 +365,11 @@ export class KafkajsConsumer implements GroupConsumer {
       await this.consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
     } catch (error) {
       throw toKafkaError(error, `committing offsets of group ${this.options.groupId}`);
+    }
+    const skipped = offsets.filter(({ topic, partition, offset }) => this.committed.get(`${topic}\u0000${partition}`) !== String(offset));
+    if (skipped.length > 0) {
+      const what = skipped.map(({ topic, partition, offset }) => `${topic}/${partition}@${offset}`).join(', ');
+      throw new KafkaError(`offsets of group ${this.options.groupId} were not committed (${what}): the consumer is rejoining the group; the work is repeated from the last commit`, { retriable: true });
     }
   }
 

@@ -3,7 +3,8 @@
  * faults injected at points of the group's committed progress (or on a clock, for rebalances), then every
  * committed result compared with what the input must give (verify.ts).
  */
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { ApiKey } from '../../support/fault-proxy/kafka-frames.ts';
 import type { Fault } from '../../support/fault-proxy/fault-proxy.ts';
 import type { ChaosBroker } from './chaos-broker.ts';
@@ -220,6 +221,7 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
   if (fleet.crashes.length > 0) failures.push(`${fleet.crashes.length} instance crash(es) (restarted by the harness)`);
   if (notes.some((n) => n.startsWith('not ready never'))) failures.push('no instance reported not-ready while the broker was down');
   if (notes.some((n) => n.startsWith('never ready again'))) failures.push('instances did not report ready again after the broker returned');
+  if (failures.length > 0) notes.push(...logHighlights(fleet.logFiles));
   const result: ScenarioResult = {
     spec,
     figures,
@@ -233,6 +235,33 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
   };
   log(spec, summary(result));
   return result;
+}
+
+/**
+ * The last warnings and errors of each instance (late-record lines left out), so a failure in CI, where the
+ * log files are gone afterwards, still says what the instances went through.
+ */
+function logHighlights(logFiles: readonly string[], perFile = 12): string[] {
+  const out: string[] = [];
+  for (const file of logFiles) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const lines = text.split('\n').filter((l) => /"level":"(warn|error|fatal)"/.test(l) && !l.includes('late record written'));
+    if (lines.length === 0) continue;
+    const shown = lines.slice(-perFile).map((l) => {
+      const time = /"time":"[^"]*T([^"Z]*)/.exec(l)?.[1] ?? '';
+      const msg = /"msg":"([^"]*)"/.exec(l)?.[1] ?? '';
+      const task = /"task":"([^"]*)"/.exec(l)?.[1];
+      const err = /"message":"([^"]{0,200})/.exec(l)?.[1];
+      return `${time}${task !== undefined ? ` [${task}]` : ''} ${msg}${err !== undefined ? `: ${err}` : ''}`;
+    });
+    out.push(`${basename(file)}: ${lines.length} warnings/errors, the last ${shown.length}:\n    ${shown.join('\n    ')}`);
+  }
+  return out;
 }
 
 function judge(spec: ScenarioSpec, f: Figures, failures: string[]): void {
