@@ -1,7 +1,7 @@
 /** Turns a failed first contact with the brokers into one ConnectionError that says what to fix. */
 import { ConnectionError } from '../../errors/index.ts';
 import type { KafkaConnection } from '../types.ts';
-import { errorChain } from './errors.ts';
+import { errorChain } from '../client-errors.ts';
 
 /** Node's codes for a certificate the client does not trust or that does not match the host. */
 const TLS_CODES = new Set([

@@ -8,7 +8,7 @@
 import type { Admin as KafkajsAdmin, Kafka } from 'kafkajs';
 import { KafkaError } from '../../errors/index.ts';
 import type { Admin, PartitionOffsets, TopicInfo, TopicSpec } from '../types.ts';
-import { describeError, hasErrorType, toKafkaError } from './errors.ts';
+import { describeError, hasErrorType, toKafkaError } from '../client-errors.ts';
 import type { KafkaLogger } from '../logger.ts';
 
 /** Short retries: the callers (startup, rebalance) prefer a clear error to a long wait. */

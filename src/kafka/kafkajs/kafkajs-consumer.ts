@@ -29,7 +29,7 @@ import type {
 } from '../types.ts';
 import { copartitionedAssigner } from './copartitioned-assigner.ts';
 import { installFetchAbortedFilter } from './fetch-response-patch.ts';
-import { describeError, hasErrorType, toKafkaError } from './errors.ts';
+import { describeError, hasErrorType, toKafkaError } from '../client-errors.ts';
 import { toConsumedRecords } from './records.ts';
 
 type ConsumerState = 'created' | 'connected' | 'running' | 'stopping' | 'stopped' | 'crashed';

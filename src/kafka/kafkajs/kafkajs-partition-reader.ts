@@ -15,7 +15,7 @@
 import type { Broker, Cluster, Kafka } from 'kafkajs';
 import { OffsetOutOfRangeError } from '../../errors/index.ts';
 import type { ConsumedRecord, PartitionFetch, PartitionReader, TopicPartitionOffset } from '../types.ts';
-import { describeError, hasErrorType, isRetriable, toKafkaError } from './errors.ts';
+import { describeError, hasErrorType, isRetriable, toKafkaError } from '../client-errors.ts';
 import { installFetchAbortedFilter } from './fetch-response-patch.ts';
 import { createInternalCluster } from './internal-cluster.ts';
 import { collectRecords, type FetchedMessage } from './read-committed-filter.ts';

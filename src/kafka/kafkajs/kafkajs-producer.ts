@@ -6,7 +6,7 @@
 import { javaCompatiblePartitioner } from './murmur2-partition.ts';
 import type { Kafka, Producer as RawProducer } from 'kafkajs';
 import type { OutputRecord, Producer } from '../types.ts';
-import { toKafkaError } from './errors.ts';
+import { toKafkaError } from '../client-errors.ts';
 import { toSendBatches } from './records.ts';
 
 const PRODUCER_RETRY = { initialRetryTime: 100, maxRetryTime: 5_000, retries: 10 } as const;

@@ -5,7 +5,7 @@
  */
 import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/index.ts';
 import type { OutputRecord, TopicPartitionOffset, Transaction } from '../types.ts';
-import { hasErrorType, toProducerError } from './errors.ts';
+import { hasErrorType, toProducerError } from '../client-errors.ts';
 import type { TransactionSession } from './producer-session.ts';
 
 type TransactionState = 'open' | 'committing' | 'committed' | 'aborted' | 'failed';

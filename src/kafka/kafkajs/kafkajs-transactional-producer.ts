@@ -33,7 +33,7 @@ import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/in
 import type { KafkaLogger } from '../logger.ts';
 import type { Transaction, TransactionalProducer, TransactionalProducerOptions } from '../types.ts';
 import type { CompressionCodec } from '../wire/record-batch-encoder.ts';
-import { describeError, toProducerError } from './errors.ts';
+import { describeError, toProducerError } from '../client-errors.ts';
 import { KafkajsProducerSession } from './kafkajs-producer-session.ts';
 import { KafkajsTransaction, type TransactionOwner } from './kafkajs-transaction.ts';
 import type { ProducePath, ProducerSession, TransactionSession } from './producer-session.ts';

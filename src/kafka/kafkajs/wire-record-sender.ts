@@ -21,7 +21,7 @@ import type { OutputRecord } from '../types.ts';
 import { ProduceAccumulator, type PartitionBatches } from '../wire/produce-accumulator.ts';
 import { decodeProduceResponse, encodeProduceRequest, PRODUCE_API_KEY, PRODUCE_API_VERSION, type ProduceResponse } from '../wire/produce-request.ts';
 import type { CompressionCodec } from '../wire/record-batch-encoder.ts';
-import { toProducerError } from './errors.ts';
+import { toProducerError } from '../client-errors.ts';
 import { createErrorFromCode, sendToBroker, type EosManager, type KafkajsBroker, type KafkajsProtocolRequest } from './kafkajs-eos-internals.ts';
 
 export interface WireSendOptions {

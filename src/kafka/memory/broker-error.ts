@@ -1,6 +1,6 @@
 /**
  * The in-memory broker's answers, shaped like the errors kafkajs hands up (`name`, `type`, `retriable`), so the
- * memory adapter wraps them with the very functions the kafkajs adapter uses (src/kafka/kafkajs/errors.ts): the
+ * memory adapter wraps them with the very functions the kafkajs adapter uses (src/kafka/client-errors.ts): the
  * same SluiceError classes, the same `retriable` flags, the same message shape, and the broker error as `cause`.
  */
 export type BrokerErrorType =

@@ -1,6 +1,6 @@
 /** Admin on the memory cluster. Calls need connect() first, as on the kafkajs adapter. */
 import { KafkaError } from '../../errors/index.ts';
-import { toKafkaError } from '../kafkajs/errors.ts';
+import { toKafkaError } from '../client-errors.ts';
 import type { Admin, PartitionOffsets, TopicInfo, TopicSpec } from '../types.ts';
 import { MemoryBrokerError } from './broker-error.ts';
 import type { ClientLink } from './client-link.ts';

@@ -17,7 +17,7 @@
  * group drops it when its session times out (or at MemoryKafka.expireSessions()).
  */
 import { KafkaError } from '../../errors/index.ts';
-import { toKafkaError } from '../kafkajs/errors.ts';
+import { toKafkaError } from '../client-errors.ts';
 import type {
   Assignment,
   BatchControls,

@@ -5,7 +5,7 @@
  * from the co-partitioned, sticky assignment of the kafkajs adapter (same partition number of every subscribed
  * topic to one member). A member that does not rejoin within its rebalance timeout is dropped from the group.
  */
-import { assignCopartitioned } from '../kafkajs/copartitioned-assigner.ts';
+import { assignCopartitioned } from '../copartitioned-assignment.ts';
 import type { TopicPartition, TopicPartitionOffset } from '../types.ts';
 
 export interface GroupMember {

@@ -5,7 +5,7 @@
  * transaction) or the end of the log is below toOffset.
  */
 import { KafkaError, OffsetOutOfRangeError } from '../../errors/index.ts';
-import { toKafkaError } from '../kafkajs/errors.ts';
+import { toKafkaError } from '../client-errors.ts';
 import type { ConsumedRecord, PartitionFetch, PartitionReader, TopicPartitionOffset } from '../types.ts';
 import { MemoryBrokerError } from './broker-error.ts';
 import type { ClientLink } from './client-link.ts';

@@ -1,6 +1,6 @@
 /** Producer (at-least-once) on the memory cluster: records are visible as soon as send resolves. */
 import { KafkaError } from '../../errors/index.ts';
-import { toKafkaError } from '../kafkajs/errors.ts';
+import { toKafkaError } from '../client-errors.ts';
 import type { OutputRecord, Producer } from '../types.ts';
 import type { ClientLink } from './client-link.ts';
 import type { MemoryKafka } from './memory-kafka.ts';

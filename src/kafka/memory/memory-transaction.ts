@@ -5,7 +5,7 @@
  * Every call takes one event-loop turn, as a request would, and checks the producer's epoch when it "arrives".
  */
 import { KafkaError, TaskMigratedError, type ErrorContext, type SluiceError } from '../../errors/index.ts';
-import { toProducerError } from '../kafkajs/errors.ts';
+import { toProducerError } from '../client-errors.ts';
 import type { OutputRecord, TopicPartitionOffset, Transaction } from '../types.ts';
 import { MemoryBrokerError } from './broker-error.ts';
 import type { ClientLink } from './client-link.ts';

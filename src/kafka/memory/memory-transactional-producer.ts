@@ -14,7 +14,7 @@
  */
 import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/index.ts';
 import type { Transaction, TransactionalProducer, TransactionalProducerOptions } from '../types.ts';
-import { toProducerError } from '../kafkajs/errors.ts';
+import { toProducerError } from '../client-errors.ts';
 import type { ClientLink } from './client-link.ts';
 import type { MemoryKafka } from './memory-kafka.ts';
 import { MemoryTransaction, type MemoryTransactionOwner } from './memory-transaction.ts';

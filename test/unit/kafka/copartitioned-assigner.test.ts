@@ -1,6 +1,7 @@
 import { AssignerProtocol, type Cluster, type PartitionMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { assignCopartitioned, copartitionedAssigner } from '../../../src/kafka/kafkajs/copartitioned-assigner.ts';
+import { assignCopartitioned } from '../../../src/kafka/copartitioned-assignment.ts';
+import { copartitionedAssigner } from '../../../src/kafka/kafkajs/copartitioned-assigner.ts';
 
 describe('co-partitioned assignment', () => {
   it('gives every topic’s partition p to the same member', () => {

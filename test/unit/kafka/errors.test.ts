@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { KafkaError, RecordTooLargeError, SluiceError, TaskMigratedError } from '../../../src/errors/index.ts';
-import { hasErrorType, isFencedError, isRetriable, toKafkaError, toProducerError } from '../../../src/kafka/kafkajs/errors.ts';
+import { hasErrorType, isFencedError, isRetriable, toKafkaError, toProducerError } from '../../../src/kafka/client-errors.ts';
 
 const { KafkaJSProtocolError, KafkaJSNumberOfRetriesExceeded, KafkaJSConnectionError } = kafkajs;
 

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { RecordTooLargeError, KafkaError, TaskMigratedError } from '../../../../src/errors/index.ts';
-import { toProducerError } from '../../../../src/kafka/kafkajs/errors.ts';
+import { toProducerError } from '../../../../src/kafka/client-errors.ts';
 import { createErrorFromCode } from '../../../../src/kafka/kafkajs/kafkajs-eos-internals.ts';
 import { decodeProduceResponse, encodeProduceRequest } from '../../../../src/kafka/wire/produce-request.ts';
 

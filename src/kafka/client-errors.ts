@@ -1,8 +1,10 @@
 /**
- * Wraps kafkajs errors at the adapter boundary: KafkaError (keeping whether a retry may help) or, for a fenced
- * transactional producer, TaskMigratedError. The kafkajs error stays reachable as `cause`.
+ * Wraps client errors at the adapter boundary: KafkaError (keeping whether a retry may help) or, for a fenced
+ * transactional producer, TaskMigratedError. The client's error stays reachable as `cause`. Client-neutral: it
+ * reads the fields a protocol error carries (`type`, `code`, `retriable`, `cause`), as kafkajs's errors and the
+ * memory adapter's (src/kafka/memory/broker-error.ts) have them; a second client adapter maps onto the same.
  */
-import { KafkaError, RecordTooLargeError, SluiceError, TaskMigratedError, type ErrorContext } from '../../errors/index.ts';
+import { KafkaError, RecordTooLargeError, SluiceError, TaskMigratedError, type ErrorContext } from '../errors/index.ts';
 
 /** The fields kafkajs puts on its errors (KafkaJSProtocolError has `type` and `code`). */
 interface KafkajsErrorFields {
