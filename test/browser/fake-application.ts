@@ -134,7 +134,7 @@ export function createFakeApplication(options: FakeApplicationOptions = {}): Fak
         records: readOffsets,
         offsetsPerSec: loading ? 25_000 : null,
         etaMs: loading ? Math.round(((totalOffsets - readOffsets) / 25_000) * 1000) : 0,
-        durationMs: loading ? null : Math.max(1, joinAfterMs),
+        durationMs: loading ? null : Math.max(3_200, joinAfterMs),
       },
       lag: loading ? null : 0,
     };

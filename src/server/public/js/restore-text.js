@@ -20,12 +20,13 @@ export function progressText(progress) {
 
 /**
  * A task's restore: which stores it is reading (from their changelogs, or tables from their source topics),
- * then the progress: `table prices-store ← prices · 5 / 10 offsets · 2.0/s`.
+ * then the progress: `table prices-store ← prices · 5 / 10 offsets · 2/s` or `changelog counts-store · 1.2K / 10K offsets`.
  */
 export function taskRestoreText(restore) {
   if (!restore) return '';
   const reading = restore.stores.filter((s) => s.readOffsets < s.totalOffsets);
-  const stores = (reading.length > 0 ? reading : restore.stores).map((s) => `${s.store} ← ${s.topic}`);
+  // A changelog's name is the store's (<applicationId>-<store>-changelog); a table's source topic is the user's.
+  const stores = (reading.length > 0 ? reading : restore.stores).map((s) => (s.source === 'source-topic' ? `${s.store} ← ${s.topic}` : s.store));
   const what = restore.phase === 'source-topics' ? 'table' : 'changelog';
   const head = stores.length === 0 ? what : `${what} ${stores.join(', ')}`;
   return `${head} · ${progressText(restore)}`;

@@ -114,6 +114,7 @@ function updateRow(row, t, now) {
   const detail = restoring ? taskRestoreText(t.restore) : '';
   row.detail.hidden = detail === '';
   setText(row.detail, detail);
+  row.detail.title = restoring && t.restore ? t.restore.stores.map((s) => `${s.store}: ${s.topic} partition ${s.partition}, ${s.readOffsets} of ${s.totalOffsets} offsets`).join('\n') : '';
 
   setText(c.watermark, fmtIso(t.watermarkMs));
   const wmLag = t.watermarkMs === null ? null : now - t.watermarkMs;
