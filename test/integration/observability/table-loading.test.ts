@@ -23,6 +23,7 @@ import { startHttpServer, type HttpServer } from '../../../src/server/http-serve
 import type { ReadinessReport } from '../../../src/server/readiness.ts';
 import { brokers, committedTotal, createTopics, produce, uniqueName } from '../support/kafka.ts';
 import { waitFor } from '../support/sluice-process.ts';
+import { checkMetricsWithPromtool, PROM_CLIENT_DEFAULT_PROBLEMS } from './promtool-check.ts';
 import { httpGet } from './support.ts';
 
 const logger = createLogger({ level: (process.env.SLUICE_TEST_LOG_LEVEL ?? 'silent') as 'silent', format: 'json', name: 'table-loading' });
@@ -162,6 +163,8 @@ describe('tables loading, seen over HTTP, against the broker', () => {
     expect(app.status().globalTables?.[0]).toMatchObject({ state: 'following', entries: 30, restoredPartitions: 3, restore: { totalOffsets, readOffsets: totalOffsets, records: 30, etaMs: 0 } });
     const after = (await get<unknown>(server, '/metrics')).text;
     for (const p of [0, 1, 2]) expect(sample(after, 'sluice_global_table_lag_records', `store="customers",partition="${p}"`)).toBe(0);
+    // The exposition with the global table's samples in it still passes the Prometheus linter.
+    expect(await checkMetricsWithPromtool(after, { ignore: PROM_CLIENT_DEFAULT_PROBLEMS })).toEqual([]);
   });
 
   it('a table restored from its source topic: /readyz names the task, store and topic with offsets until it is restored', async () => {
