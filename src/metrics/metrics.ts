@@ -22,6 +22,7 @@ export class Metrics {
   readonly storeEntries: Gauge<'store' | 'task'>;
   readonly restoreRecords: Counter<'store'>;
   readonly restoreRemaining: Gauge<'store' | 'task'>;
+  readonly globalTableLag: Gauge<'store' | 'partition'>;
   readonly rebalances: Counter;
   readonly tasks: Gauge<'state'>;
   readonly taskStalled: Gauge<'task'>;
@@ -57,8 +58,24 @@ export class Metrics {
     this.lateRecords = new Counter({ name: 'sluice_late_records_total', help: 'Records that arrived after their window closed, by operator.', labelNames: ['operator'], registers });
     this.droppedRecords = new Counter({ name: 'sluice_records_dropped_total', help: 'Records not processed, by reason (deserialization, processing, late, dead-letter).', labelNames: ['reason'], registers });
     this.storeEntries = new Gauge({ name: 'sluice_state_store_entries', help: 'Entries in a state store of a task.', labelNames: ['store', 'task'], registers });
-    this.restoreRecords = new Counter({ name: 'sluice_restore_records_total', help: 'Changelog records replayed into state stores.', labelNames: ['store'], registers });
-    this.restoreRemaining = new Gauge({ name: 'sluice_restore_remaining_records', help: 'Changelog records left to replay before the task can run.', labelNames: ['store', 'task'], registers });
+    this.restoreRecords = new Counter({
+      name: 'sluice_restore_records_total',
+      help: 'Records replayed into state stores: from changelogs, from the source topics of tables, and into global tables while they load.',
+      labelNames: ['store'],
+      registers,
+    });
+    this.restoreRemaining = new Gauge({
+      name: 'sluice_restore_remaining_records',
+      help: 'Offsets left to read before a restore is done: per task (changelogs, then tables\' source topics) and per global table partition (task="global-<partition>").',
+      labelNames: ['store', 'task'],
+      registers,
+    });
+    this.globalTableLag = new Gauge({
+      name: 'sluice_global_table_lag_records',
+      help: 'Offsets of a global table\'s topic partition not read yet: last stable offset minus the reader\'s position, as of its latest fetch.',
+      labelNames: ['store', 'partition'],
+      registers,
+    });
     this.rebalances = new Counter({ name: 'sluice_rebalances_total', help: 'Consumer group rebalances this instance took part in.', registers });
     this.tasks = new Gauge({ name: 'sluice_tasks', help: 'Tasks of this instance by lifecycle state.', labelNames: ['state'], registers });
     this.taskStalled = new Gauge({ name: 'sluice_task_stalled', help: '1 while a task holds input it has not processed for longer than the stall timeout.', labelNames: ['task'], registers });

@@ -120,6 +120,11 @@ export class StateRestorer {
     this.reader ??= this.client.partitionReader();
     const started = Date.now();
     this.logger.info({ task: task.id, records: total, tables: ranges.map((r) => `${r.store.name}<-${r.topic}`) }, 'restoring tables from their source topics');
+    // Progress of this phase, for the task status (/readyz, the dashboard) and the restore metrics.
+    const progress = task.restore;
+    progress.begin('source-topics', ranges.map((r) => ({ store: r.store.name, topic: r.topic, partition: task.partition, fromOffset: r.low, toOffset: r.high })), started);
+    task.restoreProgress = 0;
+    let lastLog = started;
     for (const range of ranges) {
       if (range.high <= range.low) continue;
       const { store } = range;
@@ -134,9 +139,20 @@ export class StateRestorer {
         if (last !== undefined) remaining = Math.max(0, Number(range.high - BigInt(last.offset) - 1n));
         this.metrics.restoreRecords.inc({ store: store.name }, records.length);
         this.metrics.restoreRemaining.set({ store: store.name, task: task.id }, remaining);
+        const now = Date.now();
+        if (last !== undefined) progress.advance(store.name, BigInt(last.offset) + 1n, records.length, now);
+        task.restoreProgress = progress.fraction();
+        if (now - lastLog > 2000) {
+          lastLog = now;
+          this.logger.info({ task: task.id, store: store.name, topic: range.topic, progress: `${Math.round(task.restoreProgress * 100)}%` }, 'restoring table');
+        }
       });
       this.metrics.restoreRemaining.set({ store: store.name, task: task.id }, 0);
+      progress.complete(store.name, Date.now());
+      task.restoreProgress = progress.fraction();
     }
+    progress.end();
+    task.restoreProgress = 1;
     this.logger.info({ task: task.id, ms: Date.now() - started, entries: ranges.map((r) => `${r.store.name}=${r.store.size()}`) }, 'tables restored');
   }
 
@@ -218,6 +234,9 @@ export class StateRestorer {
     const started = Date.now();
     task.restoreProgress = 0;
     this.logger.info({ task: task.id, records: total }, 'restoring state from changelogs');
+    // Progress of this phase, for the task status (/readyz, the dashboard); the metrics are set below.
+    const progress = task.restore;
+    progress.begin('changelogs', ranges.map((r) => ({ store: r.store, topic: r.topic, partition: task.partition, fromOffset: r.low, toOffset: r.high })), started);
     for (const range of ranges) {
       const store = task.stores.get(range.store);
       if (store === undefined || range.high <= range.low) continue;
@@ -251,13 +270,16 @@ export class StateRestorer {
         this.metrics.restoreRemaining.set({ store: range.store, task: task.id }, Math.max(0, remaining));
         task.restoreProgress = Math.min(1, done / total);
         const now = Date.now();
+        if (last !== undefined) progress.advance(range.store, BigInt(last.offset) + 1n, records.length, now);
         if (now - lastLog > 2000) {
           lastLog = now;
           this.logger.info({ task: task.id, progress: `${Math.round(task.restoreProgress * 100)}%` }, 'restoring');
         }
       });
       this.metrics.restoreRemaining.set({ store: range.store, task: task.id }, 0);
+      progress.complete(range.store, Date.now());
     }
+    progress.end();
     task.restoreProgress = 1;
     this.logger.info({ task: task.id, records: total, ms: Date.now() - started, entries: [...task.stores.values()].map((s) => `${s.name}=${s.size()}`) }, 'state restored');
     return checkpoint;

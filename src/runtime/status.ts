@@ -32,6 +32,44 @@ export interface TaskStatus {
   readonly stores: readonly StoreStatus[];
   /** Set while the task holds input it has not processed for longer than the stall timeout. */
   readonly stall?: TaskStall | null;
+  /** While the task restores: what it reads, how far it got, how fast. Absent otherwise. */
+  readonly restore?: TaskRestoreStatus;
+}
+
+/**
+ * How far a read towards known end offsets got (a restore of a task's stores, a global table's load).
+ * Counted in offsets: transaction markers and aborted records take offsets too, so `records` may stay below.
+ */
+export interface RestoreProgressStatus {
+  /** Offsets the read must pass, over every partition it reads. */
+  readonly totalOffsets: number;
+  /** Offsets passed so far, of `totalOffsets`. */
+  readonly readOffsets: number;
+  /** Records applied so far. */
+  readonly records: number;
+  /** Offsets read per second over the last ten seconds; null in the first second. */
+  readonly offsetsPerSec: number | null;
+  /** Time left at that rate; null while unknown (no rate yet, or the read is not moving). */
+  readonly etaMs: number | null;
+}
+
+/** One store being restored by a task: its changelog, or (a table read from a topic) that topic. */
+export interface StoreRestoreStatus {
+  readonly store: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** `changelog`: the store's changelog topic; `source-topic`: the topic a table is read from. */
+  readonly source: 'changelog' | 'source-topic';
+  readonly totalOffsets: number;
+  readonly readOffsets: number;
+  readonly records: number;
+}
+
+/** A task's restore: the phase it is in and each store it reads in that phase. */
+export interface TaskRestoreStatus extends RestoreProgressStatus {
+  /** `changelogs` first (stores with a changelog), then `source-topics` (tables, up to the committed position). */
+  readonly phase: 'changelogs' | 'source-topics';
+  readonly stores: readonly StoreRestoreStatus[];
 }
 
 /** Why a task counts as stalled (see TaskManager's stall check). */
@@ -66,6 +104,16 @@ export interface GlobalTableStatus {
   /** Partitions read up to the end offsets they had at startup, of all its topic's partitions. */
   readonly restoredPartitions: number;
   readonly partitions: number;
+  /**
+   * The load from the log start to the end offsets the topic had at startup (kept once done, with etaMs 0);
+   * null before those end offsets were read.
+   */
+  readonly restore?: (RestoreProgressStatus & { readonly durationMs: number | null }) | null;
+  /**
+   * Offsets behind the topic's last stable offsets, summed over its partitions, as of each partition's latest
+   * fetch; null until every partition answered once.
+   */
+  readonly lag?: number | null;
 }
 
 /**

@@ -3,10 +3,11 @@ import type { InputBatch, OutputRecord, TopicPartitionOffset } from '../kafka/ty
 import type { StateStore } from '../state/state-store.ts';
 import { NO_WATERMARK } from '../processor/processor.ts';
 import type { RecordErrorHandler } from './record-error-handler.ts';
-import type { TaskStall, TaskStatus } from './status.ts';
+import type { TaskRestoreStatus, TaskStall, TaskStatus } from './status.ts';
 import { TaskLifecycle } from './task-state.ts';
 import type { TaskPipeline } from './task-pipeline.ts';
 import { RateMeter } from './rate-meter.ts';
+import { RestoreProgress } from './restore-progress.ts';
 
 /** The watermark rules a task needs (implemented in time/watermark-tracker.ts). */
 export interface TaskWatermark {
@@ -54,6 +55,8 @@ export class Task {
   lateRecords = 0;
   droppedRecords = 0;
   restoreProgress = 1;
+  /** What the restore reads and how far it got (reported by the StateRestorer), shown while restoring. */
+  readonly restore = new RestoreProgress();
   consumerLag: number | null = null;
   /** Set by the stall check; cleared when the task makes progress. */
   stall: TaskStall | null = null;
@@ -232,6 +235,12 @@ export class Task {
       lastCommitDurationMs: this.lastCommitDurationMs,
       stores: [...this.stores.values()].map((s) => ({ name: s.name, entries: s.size() })),
       stall: this.stall,
+      ...(this.lifecycle.state === 'restoring' ? restoreStatus(this.restore, nowMs) : {}),
     };
   }
+}
+
+function restoreStatus(progress: RestoreProgress, nowMs: number): { restore?: TaskRestoreStatus } {
+  const restore = progress.status(nowMs);
+  return restore === undefined ? {} : { restore };
 }

@@ -13,7 +13,7 @@ describe('dashboard', () => {
   let dashboard: OpenDashboard;
 
   beforeAll(async () => {
-    const started = await startFakeDashboard({ fake: { joinAfterMs: 0, restoreMs: 4_000, holdRestore: true } });
+    const started = await startFakeDashboard({ fake: { joinAfterMs: 0, restoreMs: 4_000, holdRestore: true, holdGlobalLoad: true } });
     server = started.server;
     fake = started.fake;
     dashboard = await openDashboard(started.url, 'test-output/dashboard-restoring.png');
@@ -24,27 +24,57 @@ describe('dashboard', () => {
     await server?.close();
   });
 
+  it('lists the global table while it loads, with partitions, keys and offsets read, and no task yet', async () => {
+    const { page } = dashboard;
+    await expect.poll(() => page.getByTestId('global-state-page-sections').textContent()).toContain('loading');
+    expect(await page.getByTestId('global-tables-section').isVisible()).toBe(true);
+    expect(await page.getByTestId('global-topic-page-sections').textContent()).toBe('page-sections');
+    expect(await page.getByTestId('global-partitions-page-sections').textContent()).toBe('1 / 2');
+    expect(await page.getByTestId('global-keys-page-sections').textContent()).toBe('720');
+    expect(await page.getByTestId('global-progress-page-sections').isVisible()).toBe(true);
+    expect(await page.getByTestId('global-state-page-sections').textContent()).toContain('60%');
+    const read = page.getByTestId('global-read-page-sections');
+    expect(await read.getAttribute('data-read')).toBe('48000');
+    expect(await read.getAttribute('data-total')).toBe('80000');
+    expect(await read.textContent()).toBe('48K / 80K offsets · 25K/s · 1.3 s left');
+    expect(await page.getByTestId('global-lag-page-sections').textContent()).toBe('—');
+    expect(await page.getByTestId('global-joined-page-sections').textContent()).toBe('with-section (sub-topology 0)');
+    expect(await page.getByTestId('global-caption').textContent()).toContain('1 of 1 loading');
+    expect(await page.getByTestId('app-ready').textContent()).toBe('not in group');
+    expect(await page.locator('#tasks tr').count()).toBe(0);
+    await page.screenshot({ path: 'test-output/dashboard-global-loading.png', fullPage: true });
+    fake.finishGlobalLoad();
+    await expect.poll(() => page.locator('[data-testid="global-state-page-sections"] .badge').textContent(), { timeout: 5_000 }).toBe('following');
+    expect(await page.getByTestId('global-progress-page-sections').isVisible()).toBe(false);
+    expect(await page.getByTestId('global-partitions-page-sections').textContent()).toBe('2');
+    expect(await page.getByTestId('global-lag-page-sections').textContent()).toBe('0');
+    expect(await page.getByTestId('global-read-page-sections').textContent()).toBe('80,000 offsets in 3.2 s');
+  });
+
   it('shows the application header', async () => {
     const { page } = dashboard;
     expect(await page.getByTestId('app-id').textContent()).toBe('clickstream');
     expect(await page.getByTestId('instance-id').textContent()).toContain('clickstream-');
-    expect(await page.getByTestId('app-state').textContent()).toBe('running');
+    await expect.poll(() => page.getByTestId('app-state').textContent()).toBe('running');
   });
 
-  it('shows restoring tasks with their progress, then ready', async () => {
+  it('shows restoring tasks with their progress and what they read, then ready', async () => {
     const { page } = dashboard;
     await expect.poll(() => page.getByTestId('state-1_2').textContent()).toContain('restoring');
     expect(await page.getByTestId('restore-1_2').isVisible()).toBe(true);
+    expect(await page.getByTestId('restore-detail-1_2').textContent()).toMatch(/^changelog clicks-per-page-store · [\d.]+K? \/ 14K offsets · 4K\/s( · .+ left)?$/);
+    expect(await page.getByTestId('restore-detail-0_0').isVisible()).toBe(false);
     expect(await page.getByTestId('app-ready').textContent()).not.toBe('ready');
     fake.finishRestore();
     await expect.poll(() => page.getByTestId('app-ready').textContent(), { timeout: 5_000 }).toBe('ready');
     expect(await page.getByTestId('restore-1_2').isVisible()).toBe(false);
+    expect(await page.getByTestId('restore-detail-1_2').isVisible()).toBe(false);
   });
 
   it('draws every operator and topic of the topology, and exactly the edges /topology lists', async () => {
     const { page } = dashboard;
     const topology = fake.topology();
-    for (const name of ['clicks-source', 'parse-click', 'only-humans', 'by-page-sink', 'by-page', 'clicks-per-page', 'clicks-per-page-sink']) {
+    for (const name of ['clicks-source', 'parse-click', 'with-section', 'only-humans', 'by-page-sink', 'by-page', 'clicks-per-page', 'clicks-per-page-sink']) {
       expect(await page.getByTestId(`operator-${name}`).count(), name).toBe(1);
     }
     expect(await page.getByTestId('topic-clicks').count()).toBe(1);

@@ -4,7 +4,7 @@ import { describePlan } from '../../src/planner/describe.ts';
 import type { TopologyDescription } from '../../src/planner/description.ts';
 import { resolvePartitions } from '../../src/planner/partitions.ts';
 import { plan as planTopology, type Plan } from '../../src/planner/plan.ts';
-import type { ApplicationState, ApplicationStatus, CommittedOutputListener, StatusSource, TaskStatus } from '../../src/runtime/status.ts';
+import type { ApplicationState, ApplicationStatus, CommittedOutputListener, GlobalTableStatus, StatusSource, TaskRestoreStatus, TaskStatus } from '../../src/runtime/status.ts';
 
 /**
  * A StatusSource that plays the life of a small application without Kafka: out of the group first, then
@@ -15,8 +15,10 @@ import type { ApplicationState, ApplicationStatus, CommittedOutputListener, Stat
  */
 export interface FakeApplication extends StatusSource {
   readonly plan: Plan;
-  /** Ends restoration now: every task running, the instance ready. */
+  /** Ends restoration now: the global table loaded, every task running, the instance ready. */
   finishRestore(): void;
+  /** Ends the global table's load: the instance joins its group (its tasks then restore as configured). */
+  finishGlobalLoad(): void;
   /** Reports `records` to the committed-output listeners, as a commit would. */
   commit(records: readonly OutputRecord[]): void;
   /** Serializes with the sink serdes of clicks-per-page: a windowed count. */
@@ -35,6 +37,8 @@ export interface FakeApplicationOptions {
    * takes to get there: a test that checks the restoring state must not race the clock.
    */
   readonly holdRestore?: boolean;
+  /** The global table stays loading (at 60%, out of the group) until `finishGlobalLoad()` or `finishRestore()`. */
+  readonly holdGlobalLoad?: boolean;
   /** How often running tasks commit output; 0 commits none by themselves. Default 400 ms. */
   readonly commitIntervalMs?: number;
   readonly now?: () => number;
@@ -42,20 +46,26 @@ export interface FakeApplicationOptions {
 
 interface Click {
   readonly page: string;
+  readonly section?: string;
   readonly userAgent: string;
   readonly ts: number;
 }
 
+/** The global table's topic: partitions, and offsets in each, loaded before the fake joins its group. */
+const SECTION_PARTITIONS = 2;
+const SECTION_OFFSETS = 40_000;
 const PAGES = ['/', '/pricing', '/docs/getting-started', '/blog/exactly-once-in-typescript', '/signup', '/docs/windows'];
 const windowedKey = serdes.windowed<string>();
 const windowedValue = serdes.json<WindowResult<number>>();
 
-/** The topology the fake pretends to run: parse clicks, drop bots, count per page and minute. */
+/** The topology the fake pretends to run: parse clicks, add the page's section (a global table), drop bots, count per page and minute. */
 export function fakeTopology(applicationId: string): Plan {
   return planTopology(
     defineTopology({ applicationId, onError: 'dead-letter' }, (t) => {
+      const sections = t.globalTable('page-sections', { key: serdes.string(), value: serdes.string(), name: 'page-sections' });
       t.stream('clicks', { key: serdes.nullableString(), value: serdes.json<string>(), name: 'clicks-source' })
         .mapValues((raw): Click => JSON.parse(raw) as Click, { name: 'parse-click' })
+        .leftJoin(sections, (_, click) => click.page, (click, section): Click => ({ ...click, section: section ?? 'other' }), { name: 'with-section' })
         .filter((_, click) => !/bot/i.test(click.userAgent), { name: 'only-humans' })
         .groupBy((_, click) => click.page, { name: 'by-page', key: serdes.string(), value: serdes.json<Click>() })
         .windowedBy(tumbling('1m').grace('10s'))
@@ -71,11 +81,13 @@ export function createFakeApplication(options: FakeApplicationOptions = {}): Fak
   const joinAfterMs = options.joinAfterMs ?? 1_500;
   const restoreMs = options.restoreMs ?? 6_000;
   const holdRestore = options.holdRestore ?? false;
+  const holdGlobalLoad = options.holdGlobalLoad ?? false;
+  let globalLoaded = false;
   const commitIntervalMs = options.commitIntervalMs ?? 400;
   const now = options.now ?? Date.now;
   const startedAtMs = now();
   const plan = fakeTopology(applicationId);
-  const topology: TopologyDescription = describePlan(plan, resolvePartitions(plan, new Map([['clicks', partitions]])));
+  const topology: TopologyDescription = describePlan(plan, resolvePartitions(plan, new Map([['clicks', partitions], ['page-sections', SECTION_PARTITIONS]])));
   const repartitionTopic = `${applicationId}-by-page-repartition`;
   const dlqTopic = `${applicationId}-dlq`;
   let restoredEarly = false;
@@ -104,7 +116,37 @@ export function createFakeApplication(options: FakeApplicationOptions = {}): Fak
     const sinceJoinMs = nowMs - startedAtMs - joinAfterMs;
     const inGroup = restoredEarly || sinceJoinMs >= 0;
     const tasks: TaskStatus[] = [];
-    if (inGroup) {
+    // The global table loads until the instance joins its group (held below 100% like the tasks).
+    const load = restoredEarly || globalLoaded ? 1 : holdGlobalLoad ? 0.6 : joinAfterMs === 0 ? 1 : Math.min(1, (nowMs - startedAtMs) / joinAfterMs);
+    const loading = load < 1;
+    const totalOffsets = SECTION_PARTITIONS * SECTION_OFFSETS;
+    const readOffsets = Math.floor(totalOffsets * load);
+    const globalTable: GlobalTableStatus = {
+      name: 'page-sections',
+      topic: 'page-sections',
+      state: loading ? 'restoring' : 'following',
+      entries: Math.floor(PAGES.length * 200 * load),
+      restoredPartitions: loading ? (load >= 0.5 ? 1 : 0) : SECTION_PARTITIONS,
+      partitions: SECTION_PARTITIONS,
+      restore: {
+        totalOffsets,
+        readOffsets,
+        records: readOffsets,
+        offsetsPerSec: loading ? 25_000 : null,
+        etaMs: loading ? Math.round(((totalOffsets - readOffsets) / 25_000) * 1000) : 0,
+        durationMs: loading ? null : Math.max(3_200, joinAfterMs),
+      },
+      lag: loading ? null : 0,
+    };
+    const restoreOf = (progress: number, partition: number): TaskRestoreStatus => {
+      const total = 12_000 + 1_000 * partition;
+      const read = Math.floor(total * progress);
+      return {
+        phase: 'changelogs', totalOffsets: total, readOffsets: read, records: read, offsetsPerSec: 4_000, etaMs: Math.round(((total - read) / 4_000) * 1000),
+        stores: [{ store: 'clicks-per-page-store', topic: `${applicationId}-clicks-per-page-store-changelog`, partition, source: 'changelog', totalOffsets: total, readOffsets: read, records: read }],
+      };
+    };
+    if (inGroup && !loading) {
       for (const [index, t] of taskIds.entries()) {
         // Stateless tasks (sub-topology 0) have nothing to restore; stateful ones finish one after another.
         const restoreFor = t.subtopology === 0 ? 0 : restoreMs * (0.6 + 0.2 * t.partition);
@@ -127,12 +169,14 @@ export function createFakeApplication(options: FakeApplicationOptions = {}): Fak
           droppedRecords: t.subtopology === 0 && t.partition === 1 ? 2 + Math.floor(runningForSec / 7) : 0,
           lastCommitDurationMs: running ? 8 + ((nowMs / 100 + index * 7) % 14) : null,
           stores: t.subtopology === 1 ? [{ name: 'clicks-per-page-store', entries: 1_200 + 37 * t.partition + Math.floor(runningForSec * 3) }] : [],
+          ...(running ? {} : { restore: restoreOf(progress, t.partition) }),
         });
       }
     }
-    const ready = inGroup && tasks.every((t) => t.state === 'running');
-    const state: ApplicationState = !inGroup ? 'rebalancing' : 'running';
-    return { applicationId, instanceId: `${applicationId}-7d9f8c6b5-x2k4q`, state, inGroup, ready, startedAtMs, tasks };
+    const joined = inGroup && !loading;
+    const ready = joined && tasks.every((t) => t.state === 'running');
+    const state: ApplicationState = loading ? 'starting' : !joined ? 'rebalancing' : 'running';
+    return { applicationId, instanceId: `${applicationId}-7d9f8c6b5-x2k4q`, state, inGroup: joined, ready, startedAtMs, tasks, globalTables: [globalTable] };
   };
 
   /** One commit of the running tasks: re-keyed clicks always, now and then a window result, a late click or a dead letter. */
@@ -178,6 +222,9 @@ export function createFakeApplication(options: FakeApplicationOptions = {}): Fak
     status,
     finishRestore: () => {
       restoredEarly = true;
+    },
+    finishGlobalLoad: () => {
+      globalLoaded = true;
     },
     commit,
     windowResult,

@@ -5,6 +5,7 @@ import type { Logger } from '../../logging/logger.ts';
 import { RateLimitedLog } from '../../logging/rate-limited.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { GlobalTableStore } from './global-table-store.ts';
+import { ProgressRate } from '../progress-rate.ts';
 import type { GlobalTableStatus } from '../status.ts';
 
 /**
@@ -42,10 +43,23 @@ export interface GlobalTableReaderOptions {
 interface PartitionProgress {
   readonly partition: number;
   position: bigint;
+  /** The log start when the reader started: where the restore began. */
+  readonly restoreStart: bigint;
   /** The read_committed end when the reader started: restoring ends when every partition reached it. */
   readonly restoreEnd: bigint;
   restored: boolean;
+  /** The partition's last stable offset as of its latest fetch (null before the first answer). */
+  lastStable: bigint | null;
   reader: PartitionReader;
+}
+
+/** How far the restore of one global table got, and whether it is still behind its topic. */
+export interface GlobalTableProgress {
+  readonly restored: number;
+  readonly partitions: number;
+  /** Null before the end offsets were read. */
+  readonly restore: NonNullable<GlobalTableStatus['restore']> | null;
+  readonly lag: number | null;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -69,6 +83,11 @@ export class GlobalTableReader {
   private restoredCount = 0;
   private settleRestore: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private loops: Promise<void>[] = [];
+  /** Records applied while restoring, and when the restore began and ended (for status and logs). */
+  private restoreRecords = 0;
+  private restoreStartedMs: number | undefined;
+  private restoreDurationMs: number | null = null;
+  private readonly restoreRate = new ProgressRate();
 
   constructor(private readonly options: GlobalTableReaderOptions) {
     this.retryLog = new RateLimitedLog(options.logger, { intervalMs: 10_000 });
@@ -83,9 +102,45 @@ export class GlobalTableReader {
     return this.state;
   }
 
-  /** Partitions that reached their restore end, of all. */
-  progress(): { restored: number; partitions: number } {
-    return { restored: this.restoredCount, partitions: this.partitions.length };
+  /** Partitions that reached their restore end, of all; offsets read of those to read; the lag behind the topic. */
+  progress(nowMs = Date.now()): GlobalTableProgress {
+    const partitions = this.partitions.length;
+    if (this.restoreStartedMs === undefined) return { restored: this.restoredCount, partitions, restore: null, lag: null };
+    const totalOffsets = this.partitions.reduce((sum, p) => sum + Number(p.restoreEnd - p.restoreStart), 0);
+    const readOffsets = this.restoredOffsets();
+    let lag: number | null = 0;
+    for (const p of this.partitions) {
+      if (p.lastStable === null) {
+        // Not fetched yet: only a partition with nothing to read is known to be current.
+        if (p.restoreEnd > p.restoreStart) lag = null;
+        continue;
+      }
+      if (lag !== null) lag += Math.max(0, Number(p.lastStable - p.position));
+    }
+    const done = this.restoreDurationMs !== null;
+    return {
+      restored: this.restoredCount,
+      partitions,
+      restore: {
+        totalOffsets,
+        readOffsets,
+        records: this.restoreRecords,
+        offsetsPerSec: done ? null : this.restoreRate.perSecond(nowMs),
+        etaMs: done ? 0 : this.restoreRate.etaMs(totalOffsets - readOffsets, nowMs),
+        durationMs: this.restoreDurationMs,
+      },
+      lag,
+    };
+  }
+
+  /** Offsets the restore passed, over every partition, each counted up to its restore end. */
+  private restoredOffsets(): number {
+    let read = 0;
+    for (const p of this.partitions) {
+      const upTo = p.restored || p.position >= p.restoreEnd ? p.restoreEnd : p.position;
+      read += Math.max(0, Number(upTo - p.restoreStart));
+    }
+    return read;
   }
 
   private transitionTo(next: GlobalReaderState): void {
@@ -111,14 +166,21 @@ export class GlobalTableReader {
     this.partitions = offsets.map((o) => ({
       partition: o.partition,
       position: BigInt(o.low),
+      restoreStart: BigInt(o.low),
       restoreEnd: BigInt(o.high),
       restored: BigInt(o.low) >= BigInt(o.high),
+      lastStable: null,
       reader: client.partitionReader(),
     }));
     this.restoredCount = this.partitions.filter((p) => p.restored).length;
     const total = this.partitions.reduce((sum, p) => sum + Number(p.restoreEnd - p.position), 0);
     logger.info({ globalTable: store.name, topic: store.topic, partitions: this.partitions.length, offsets: total }, 'restoring global table');
     const started = Date.now();
+    this.restoreStartedMs = started;
+    this.restoreRate.sample(0, started);
+    for (const p of this.partitions) {
+      this.options.metrics?.restoreRemaining.set({ store: store.name, task: `global-${p.partition}` }, Number(p.restoreEnd - p.position));
+    }
     const restored = new Promise<void>((resolve, reject) => {
       this.settleRestore = { resolve, reject };
     });
@@ -126,6 +188,7 @@ export class GlobalTableReader {
     this.loops = this.partitions.map((p) => this.follow(p));
     await restored;
     if (this.state === 'restoring') {
+      this.restoreDurationMs = Date.now() - started;
       this.transitionTo('following');
       logger.info({ globalTable: store.name, entries: store.size, ms: Date.now() - started }, 'global table restored; following its topic');
     }
@@ -160,8 +223,12 @@ export class GlobalTableReader {
         if (this.state !== 'restoring' && this.state !== 'following') return;
         if (fetched.records.length > 0) await this.apply(p.partition, fetched.records);
         p.position = BigInt(fetched.nextOffset);
+        p.lastStable = BigInt(fetched.lastStableOffset);
         failures = 0;
+        metrics?.globalTableLag.set({ store: store.name, partition: String(p.partition) }, Math.max(0, Number(p.lastStable - p.position)));
         if (!p.restored) {
+          this.restoreRecords += fetched.records.length;
+          this.restoreRate.sample(this.restoredOffsets(), Date.now());
           metrics?.restoreRecords.inc({ store: store.name }, fetched.records.length);
           metrics?.restoreRemaining.set({ store: store.name, task: `global-${p.partition}` }, Math.max(0, Number(p.restoreEnd - p.position)));
           if (p.position >= p.restoreEnd) {

@@ -4,6 +4,7 @@ import type { Logger } from '../../logging/logger.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { Plan } from '../../planner/plan.ts';
 import type { GlobalTableStatus } from '../status.ts';
+import { describeLoad } from '../describe-restore.ts';
 import { GlobalTableReader } from './global-table-reader.ts';
 import { GlobalTableStore } from './global-table-store.ts';
 
@@ -60,24 +61,21 @@ export class GlobalTables {
   }
 
   /** Why processing must wait, while a table is not restored yet. */
-  notReadyReason(): string | undefined {
+  notReadyReason(nowMs = Date.now()): string | undefined {
     for (const reader of this.readers) {
       const state = reader.currentState;
       if (state === 'following') continue;
-      const { restored, partitions } = reader.progress();
-      if (state === 'created' || state === 'restoring') {
-        return `restoring global table ${reader.name} (${restored} of ${partitions === 0 ? '?' : partitions} partitions at their end offsets)`;
-      }
+      if (state === 'created' || state === 'restoring') return `restoring global table ${reader.name} (${describeLoad(reader.progress(nowMs))})`;
       return `global table ${reader.name} is ${state}`;
     }
     return undefined;
   }
 
-  statuses(): GlobalTableStatus[] {
+  statuses(nowMs = Date.now()): GlobalTableStatus[] {
     return this.readers.map((reader) => {
       const store = this.stores.get(reader.name) as GlobalTableStore;
-      const { restored, partitions } = reader.progress();
-      return { name: reader.name, topic: store.topic, state: reader.currentState, entries: store.size, restoredPartitions: restored, partitions };
+      const { restored, partitions, restore, lag } = reader.progress(nowMs);
+      return { name: reader.name, topic: store.topic, state: reader.currentState, entries: store.size, restoredPartitions: restored, partitions, restore, lag };
     });
   }
 

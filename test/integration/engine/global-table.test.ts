@@ -57,7 +57,15 @@ describe('global tables with two instances', () => {
     try {
       await Promise.all(apps.map((app) => app.start()));
       // start() returns once the instance restored its global table and joined the group.
-      for (const app of apps) expect(app.status().globalTables).toEqual([{ name: 'customers', topic: customers, state: 'following', entries: CUSTOMERS, restoredPartitions: 3, partitions: 3 }]);
+      for (const app of apps) {
+        expect(app.status().globalTables).toEqual([
+          {
+            name: 'customers', topic: customers, state: 'following', entries: CUSTOMERS, restoredPartitions: 3, partitions: 3,
+            restore: { totalOffsets: CUSTOMERS, readOffsets: CUSTOMERS, records: CUSTOMERS, offsetsPerSec: null, etaMs: 0, durationMs: expect.any(Number) },
+            lag: app.status().globalTables?.[0]?.lag,
+          },
+        ]);
+      }
 
       const first = await readTopic(output, { expected: ORDERS, timeoutMs: 120_000, quietMs: 1500 });
       expect(failures).toEqual([]);

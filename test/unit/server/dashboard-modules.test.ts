@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { TaskRestoreStatus } from '../../../src/runtime/status.ts';
 import { PUBLIC_DIR } from '../../../src/server/app.ts';
 
 // The dashboard's pure modules (no DOM at import time), loaded as the browser loads them: plain ES modules.
@@ -23,10 +24,17 @@ interface HistoryModule {
   History: new (options: { spanMs: number; capacity: number }) => { add(s: Sample): void; samples(): Sample[] };
 }
 
+interface RestoreTextModule {
+  fractionOf(progress: { totalOffsets: number; readOffsets: number } | null): number;
+  progressText(progress: { totalOffsets: number; readOffsets: number; offsetsPerSec: number | null; etaMs: number | null }): string;
+  taskRestoreText(restore: TaskRestoreStatus): string;
+}
+
 const load = async <T,>(file: string): Promise<T> => (await import(pathToFileURL(path.join(PUBLIC_DIR, 'js', file)).href)) as T;
 const charts = await load<ChartsModule>('charts.js');
 const format = await load<FormatModule>('format.js');
 const history = await load<HistoryModule>('history.js');
+const restoreText = await load<RestoreTextModule>('restore-text.js');
 
 describe('dashboard charts', () => {
   it.each<[number, 'count' | 'integer' | 'duration', number]>([
@@ -104,5 +112,34 @@ describe('dashboard history', () => {
     expect(h.samples().map((s) => s.timeMs)).toEqual(Array.from({ length: 11 }, (_, i) => 20_000 + i * 1_000));
     h.add({ timeMs: 5_000 });
     expect(h.samples().map((s) => s.timeMs)).toEqual([5_000]);
+  });
+});
+
+describe('dashboard restore text', () => {
+  const store = (name: string, source: 'changelog' | 'source-topic', read: number, total: number) => ({ store: name, topic: source === 'changelog' ? `app-${name}-changelog` : 'prices', partition: 1, source, totalOffsets: total, readOffsets: read, records: read });
+
+  it('says what a task reads, how far, how fast and how long still', () => {
+    expect(restoreText.taskRestoreText({
+      phase: 'source-topics', totalOffsets: 10_000, readOffsets: 1_200, records: 1_200, offsetsPerSec: 3_400, etaMs: 2_600,
+      stores: [store('prices-store', 'source-topic', 1_200, 10_000)],
+    })).toBe('table prices-store ← prices · 1.2K / 10K offsets · 3.4K/s · 2.6 s left');
+    // Changelogs go without their derived topic names; stores already read are left out.
+    expect(restoreText.taskRestoreText({
+      phase: 'changelogs', totalOffsets: 200, readOffsets: 150, records: 150, offsetsPerSec: null, etaMs: null,
+      stores: [store('a', 'changelog', 100, 100), store('b', 'changelog', 50, 100)],
+    })).toBe('changelog b · 150 / 200 offsets');
+  });
+
+  it.each<[{ totalOffsets: number; readOffsets: number } | null, number]>([
+    [null, 1],
+    [{ totalOffsets: 0, readOffsets: 0 }, 1],
+    [{ totalOffsets: 400, readOffsets: 100 }, 0.25],
+    [{ totalOffsets: 400, readOffsets: 900 }, 1],
+  ])('fraction of %j is %d', (progress, fraction) => {
+    expect(restoreText.fractionOf(progress)).toBe(fraction);
+  });
+
+  it('leaves the time out once nothing is left', () => {
+    expect(restoreText.progressText({ totalOffsets: 5, readOffsets: 5, offsetsPerSec: 2, etaMs: 0 })).toBe('5 / 5 offsets · 2/s');
   });
 });

@@ -67,7 +67,7 @@ export function fmtBytes(n) {
 
 export function stateClass(state) {
   switch (state) {
-    case 'running': return 'badge ok';
+    case 'running': case 'following': return 'badge ok';
     case 'restoring': case 'rebalancing': case 'starting': case 'created': return 'badge warn';
     case 'failed': return 'badge bad';
     default: return 'badge';

@@ -4,6 +4,7 @@ import { LineChart } from './charts.js';
 import { byId, byTestId as q, setText } from './dom.js';
 import { getText } from './fetch-json.js';
 import { fmtCompact, fmtDuration, fmtDurationShort, fmtInt, fmtRate } from './format.js';
+import { GlobalTablesView } from './global-tables-view.js';
 import { History } from './history.js';
 import { OutputView } from './output-view.js';
 import { StatusView, totalsOf } from './status-view.js';
@@ -17,6 +18,7 @@ const MIN_SPAN_MS = 60_000;
 const history = new History({ spanMs: SPAN_MS, capacity: 1_200 });
 const statusView = new StatusView();
 const outputView = new OutputView();
+const globalTablesView = new GlobalTablesView();
 const chartHost = byId('charts');
 const gapMs = 3.5 * POLL_MS;
 const charts = [
@@ -43,6 +45,7 @@ function drawCharts() {
 }
 
 let lastTopologyText = null;
+let topology = null;
 let lastOutputText = null;
 let failures = 0;
 
@@ -64,10 +67,11 @@ async function poll() {
   drawCharts();
   if (topologyText !== lastTopologyText) {
     lastTopologyText = topologyText;
-    const topology = JSON.parse(topologyText);
+    topology = JSON.parse(topologyText);
     renderGraph(topology);
     renderTopics(topology.topics);
   }
+  globalTablesView.render(status.globalTables, topology?.globalTables);
   if (outputText !== lastOutputText) {
     lastOutputText = outputText;
     outputView.render(JSON.parse(outputText), totals.timeMs);

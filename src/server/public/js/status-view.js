@@ -1,6 +1,7 @@
 // The header, the summary cards and the task table, from /api/status.
 import { byId, byTestId as q, h, setText } from './dom.js';
 import { fmtDuration, fmtInt, fmtIso, fmtRate, lagClass, stateClass } from './format.js';
+import { taskRestoreText } from './restore-text.js';
 
 const CELLS = ['task', 'partition', 'state', 'watermark', 'watermark-lag', 'consumer-lag', 'records-in', 'records-out',
   'late', 'dropped', 'commit', 'stores'];
@@ -91,7 +92,9 @@ function createRow(id) {
   const bar = h('div', { class: 'bar', 'data-testid': `restore-${id}` }, [fill]);
   const pct = h('span', { class: 'pct' });
   cells.state.appendChild(h('div', { class: 'state-cell' }, [badge, bar, pct]));
-  return { tr, cells, badge, bar, fill, pct };
+  // What the restore reads and how far it got: stores and topics, offsets, rate, time left.
+  const detail = cells.state.appendChild(h('div', { class: 'restore-detail', 'data-testid': `restore-detail-${id}` }));
+  return { tr, cells, badge, bar, fill, pct, detail };
 }
 
 function updateRow(row, t, now) {
@@ -108,6 +111,10 @@ function updateRow(row, t, now) {
     row.fill.style.width = `${(p * 100).toFixed(1)}%`;
     setText(row.pct, `${Math.floor(p * 100)}%`);
   }
+  const detail = restoring ? taskRestoreText(t.restore) : '';
+  row.detail.hidden = detail === '';
+  setText(row.detail, detail);
+  row.detail.title = restoring && t.restore ? t.restore.stores.map((s) => `${s.store}: ${s.topic} partition ${s.partition}, ${s.readOffsets} of ${s.totalOffsets} offsets`).join('\n') : '';
 
   setText(c.watermark, fmtIso(t.watermarkMs));
   const wmLag = t.watermarkMs === null ? null : now - t.watermarkMs;

@@ -2,7 +2,7 @@
 import { byId, h } from './dom.js';
 import { ROLE_STYLE } from './topology-graph.js';
 
-const ROLE_ORDER = { source: 0, repartition: 1, changelog: 2, sink: 3, late: 4, dlq: 5 };
+const ROLE_ORDER = { source: 0, global: 1, repartition: 2, changelog: 3, sink: 4, late: 5, dlq: 6 };
 
 export function roleBadge(role) {
   const style = ROLE_STYLE[role] ?? ROLE_STYLE.source;

@@ -8,6 +8,7 @@ export const ROLE_STYLE = {
   sink: { fill: '#e3f4ea', stroke: '#16794c' },
   repartition: { fill: '#fff2dc', stroke: '#c07a00' },
   changelog: { fill: '#f1e9fd', stroke: '#7a3fd1' },
+  global: { fill: '#e0f4f5', stroke: '#0e7c86' },
   dlq: { fill: '#fde8e6', stroke: '#b42318' },
   late: { fill: '#fde8e6', stroke: '#b42318' },
 };

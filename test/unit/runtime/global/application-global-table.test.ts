@@ -98,7 +98,13 @@ describe('Application with a global table', () => {
     // Every order found its customer, wherever the customer's partition: the table was complete from the first record.
     expect(enriched(cluster)).toEqual(['o0:c1:name-c1', 'o1:c2:name-c2', 'o2:c3:name-c3', 'o3:c4:name-c4', 'o4:c5:name-c5', 'o5:c6:name-c6']);
     await waitUntil(app, 'readiness', () => app.status().ready);
-    expect(app.status().globalTables).toEqual([{ name: 'customers', topic: 'customers', state: 'following', entries: 6, restoredPartitions: 3, partitions: 3 }]);
+    expect(app.status().globalTables).toEqual([
+      {
+        name: 'customers', topic: 'customers', state: 'following', entries: 6, restoredPartitions: 3, partitions: 3,
+        restore: { totalOffsets: 6, readOffsets: 6, records: 6, offsetsPerSec: null, etaMs: 0, durationMs: expect.any(Number) },
+        lag: 0,
+      },
+    ]);
 
     // An update and a tombstone, then one new customer per partition: once those are in, so are the first two.
     const sentinels = [0, 1, 2].map((p) => {

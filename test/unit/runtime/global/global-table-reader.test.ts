@@ -104,14 +104,16 @@ describe('GlobalTableReader', () => {
     const started = r.start().then(() => (restored = true));
     await waitUntil('the partition fetches', () => g.fetches() >= 3);
     expect(r.currentState).toBe('restoring');
-    expect(r.progress()).toEqual({ restored: 0, partitions: 3 });
+    // Six offsets to read, none read yet: every fetch is held at the gate.
+    expect(r.progress()).toMatchObject({ restored: 0, partitions: 3, restore: { totalOffsets: 6, readOffsets: 0, records: 0, durationMs: null }, lag: null });
     expect(restored).toBe(false);
     g.open();
     await started;
     // Everything written before start is in, across all three partitions, with the tombstone applied.
     expect(contents(s)).toEqual({ a: 'Ada 2', b: 'Bob', c: 'Cy' });
     expect(r.currentState).toBe('following');
-    expect(r.progress()).toEqual({ restored: 3, partitions: 3 });
+    expect(r.progress()).toMatchObject({ restored: 3, partitions: 3, restore: { totalOffsets: 6, readOffsets: 6, records: 6, etaMs: 0, offsetsPerSec: null }, lag: 0 });
+    expect(r.progress().restore?.durationMs).toEqual(expect.any(Number));
 
     await send(client, [rec('e', 'Eve', 1), rec('b', null, 1), rec('c', 'Cy 2', 2)]);
     await waitUntil('the updates to arrive', () => contents(s).e === 'Eve' && contents(s).b === undefined && contents(s).c === 'Cy 2');
