@@ -135,7 +135,7 @@ export class WireRecordSender {
           round,
           attempt,
           backoffMs,
-          retrying: failures.map((f) => `${f.batch.topic}/${f.batch.partition} seq ${f.batch.baseSequence}+${f.batch.recordCount}: ${describeError(f.error)}`),
+          retrying: lazy(() => failures.map((f) => `${describeBatch(f.batch)}: ${describeError(f.error)}`)),
         },
         'wire produce: retrying batches',
       );
@@ -179,7 +179,7 @@ export class WireRecordSender {
     let response: ProduceResponse;
     const producerId = String(this.eos.getProducerId());
     const producerEpoch = this.eos.getProducerEpoch();
-    const sent = batches.map((b) => `${b.topic}/${b.partition} seq ${b.baseSequence}+${b.recordCount}`);
+    const sent = lazy(() => batches.map(describeBatch));
     this.logger.debug({ transactionalId: this.options.transactionalId, producerId, producerEpoch, broker: leader, attempt, batches: sent }, 'wire produce: request');
     try {
       const broker = (await this.cluster.findBroker({ nodeId: String(leader) })) as unknown as KafkajsBroker;
@@ -208,7 +208,7 @@ export class WireRecordSender {
         producerEpoch,
         broker: leader,
         attempt,
-        partitions: response.partitions.map((p) => `${p.topic}/${p.partition} error ${p.errorCode} offset ${p.baseOffset}`),
+        partitions: lazy(() => response.partitions.map((p) => `${p.topic}/${p.partition} error ${p.errorCode} offset ${p.baseOffset}`)),
       },
       'wire produce: response',
     );
@@ -276,6 +276,19 @@ export class WireRecordSender {
       }
     }
   }
+}
+
+/** "topic/partition seq <baseSequence>+<records>", as the debug lines name a batch. */
+function describeBatch(batch: PreparedBatch): string {
+  return `${batch.topic}/${batch.partition} seq ${batch.baseSequence}+${batch.recordCount}`;
+}
+
+/**
+ * A log field formatted only when a line is written (the logger serialises it with toJSON): the wire path logs
+ * every Produce request at debug level, and below that level this costs one small object per request.
+ */
+function lazy<T>(format: () => T): { toJSON(): T } {
+  return { toJSON: format };
 }
 
 function distinctTopics(records: readonly OutputRecord[]): string[] {
