@@ -161,11 +161,15 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
     const sessionOptions = { transactionalId: this.transactionalId, transactionTimeoutMs: this.options.transactionTimeoutMs, retry: TRANSACTIONAL_RETRY };
     const producer: ProducerSession =
       this.produce.path === 'wire'
-        ? new WireProducerSession(this.kafka, {
-            ...sessionOptions,
-            compression: this.produce.compression ?? 'none',
-            ...(this.produce.maxBatchBytes === undefined ? {} : { maxBatchBytes: this.produce.maxBatchBytes }),
-          })
+        ? new WireProducerSession(
+            this.kafka,
+            {
+              ...sessionOptions,
+              compression: this.produce.compression ?? 'none',
+              ...(this.produce.maxBatchBytes === undefined ? {} : { maxBatchBytes: this.produce.maxBatchBytes }),
+            },
+            this.logger,
+          )
         : new KafkajsProducerSession(this.kafka, sessionOptions);
     try {
       await producer.connect();

@@ -5,9 +5,11 @@
  * only the encoding and sending of the records differ.
  */
 import type { Kafka } from 'kafkajs';
+import type { KafkaLogger } from '../logger.ts';
 import type { OutputRecord } from '../types.ts';
 import type { CompressionCodec } from '../wire/record-batch-encoder.ts';
 import { DEFAULT_MAX_BATCH_BYTES } from '../wire/produce-accumulator.ts';
+import { describeError } from '../client-errors.ts';
 import { createInternalCluster } from './internal-cluster.ts';
 import { createEosManager, type EosManager, type KafkajsInternalLogger } from './kafkajs-eos-internals.ts';
 import type { SessionOptions } from './kafkajs-producer-session.ts';
@@ -26,7 +28,11 @@ export class WireProducerSession implements ProducerSession {
   private readonly eos: EosManager;
   private readonly sender: WireRecordSender;
 
-  constructor(kafka: Kafka, options: WireSessionOptions) {
+  constructor(
+    kafka: Kafka,
+    private readonly options: WireSessionOptions,
+    private readonly log: KafkaLogger,
+  ) {
     this.cluster = createInternalCluster(kafka, { allowAutoTopicCreation: false, maxInFlightRequests: 1 });
     const logger = (kafka.logger() as unknown as KafkajsInternalLogger).namespace('Producer');
     this.eos = createEosManager({
@@ -36,23 +42,25 @@ export class WireProducerSession implements ProducerSession {
       transactional: true,
       transactionalId: options.transactionalId,
     });
-    this.sender = new WireRecordSender(this.cluster, this.eos, {
+    const sendOptions = {
       transactionalId: options.transactionalId,
       compression: options.compression ?? 'none',
       maxBatchBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
       ackTimeoutMs: ACK_TIMEOUT_MS,
       retry: options.retry,
-    });
+    };
+    this.sender = new WireRecordSender(this.cluster, this.eos, sendOptions, log);
   }
 
   async connect(): Promise<void> {
     await this.cluster.connect();
     await this.eos.initProducerId();
+    this.log.debug({ transactionalId: this.options.transactionalId, producerId: String(this.eos.getProducerId()), producerEpoch: this.eos.getProducerEpoch() }, 'wire produce: producer id initialised');
   }
 
   begin(): Promise<TransactionSession> {
     this.eos.beginTransaction();
-    return Promise.resolve(new WireTransactionSession(this.eos, this.sender));
+    return Promise.resolve(new WireTransactionSession(this.eos, this.sender, this.log));
   }
 
   async disconnect(): Promise<void> {
@@ -67,7 +75,20 @@ class WireTransactionSession implements TransactionSession {
   constructor(
     private readonly eos: EosManager,
     private readonly sender: WireRecordSender,
+    private readonly log: KafkaLogger,
   ) {}
+
+  /** Runs an EndTxn (or the offsets' requests) with a debug line for its outcome, for tracing a transaction. */
+  private async traced(what: string, fn: () => Promise<void>, fields: object = {}): Promise<void> {
+    const ids = { transactionalId: this.eos.getTransactionalId(), producerId: String(this.eos.getProducerId()), producerEpoch: this.eos.getProducerEpoch(), ...fields };
+    try {
+      await fn();
+    } catch (error) {
+      this.log.debug({ ...ids, err: describeError(error) }, `wire produce: ${what} failed`);
+      throw error;
+    }
+    this.log.debug(ids, `wire produce: ${what} done`);
+  }
 
   send(records: readonly OutputRecord[]): Promise<void> {
     const next = this.sending.then(() => this.sender.send(records));
@@ -77,16 +98,18 @@ class WireTransactionSession implements TransactionSession {
 
   async sendOffsets(groupId: string, topics: readonly OffsetsOfTopic[]): Promise<void> {
     await this.sending;
-    await this.eos.sendOffsets({ consumerGroupId: groupId, topics });
+    await this.traced('sending offsets', () => this.eos.sendOffsets({ consumerGroupId: groupId, topics }), {
+      offsets: topics.flatMap((t) => t.partitions.map((p) => `${t.topic}/${p.partition}@${p.offset}`)),
+    });
   }
 
   async commit(): Promise<void> {
     await this.sending;
-    await this.eos.commit();
+    await this.traced('commit', () => this.eos.commit());
   }
 
   async abort(): Promise<void> {
     await this.sending;
-    await this.eos.abort();
+    await this.traced('abort', () => this.eos.abort());
   }
 }

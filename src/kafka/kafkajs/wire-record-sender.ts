@@ -21,7 +21,8 @@ import type { OutputRecord } from '../types.ts';
 import { ProduceAccumulator, type PartitionBatches } from '../wire/produce-accumulator.ts';
 import { decodeProduceResponse, encodeProduceRequest, PRODUCE_API_KEY, PRODUCE_API_VERSION, type ProduceResponse } from '../wire/produce-request.ts';
 import type { CompressionCodec } from '../wire/record-batch-encoder.ts';
-import { toProducerError } from '../client-errors.ts';
+import { describeError, toProducerError } from '../client-errors.ts';
+import type { KafkaLogger } from '../logger.ts';
 import { createErrorFromCode, sendToBroker, type EosManager, type KafkajsBroker, type KafkajsProtocolRequest } from './kafkajs-eos-internals.ts';
 
 export interface WireSendOptions {
@@ -41,6 +42,7 @@ const INT32_MAX = 2_147_483_647;
 interface PreparedBatch {
   readonly topic: string;
   readonly partition: number;
+  readonly baseSequence: number;
   readonly recordCount: number;
   readonly bytes: Buffer;
 }
@@ -57,6 +59,7 @@ export class WireRecordSender {
     private readonly cluster: Cluster,
     private readonly eos: EosManager,
     private readonly options: WireSendOptions,
+    private readonly logger: KafkaLogger,
   ) {}
 
   async send(records: readonly OutputRecord[]): Promise<void> {
@@ -115,24 +118,35 @@ export class WireRecordSender {
       builds.push(
         builder
           .build({ producerId, producerEpoch, baseSequence, transactional: true })
-          .then((bytes) => ({ topic: entry.topic, partition: entry.partition, recordCount: builder.recordCount, bytes })),
+          .then((bytes) => ({ topic: entry.topic, partition: entry.partition, baseSequence, recordCount: builder.recordCount, bytes })),
       );
     }
     let pending = await Promise.all(builds);
     const { retries, initialRetryTime, maxRetryTime } = this.options.retry;
     for (let attempt = 0; ; attempt++) {
-      const failures = await this.produceOnce(pending);
+      const failures = await this.produceOnce(pending, attempt);
       if (failures.length === 0) return;
       const first = failures[0] as Failure;
       if (attempt >= retries) throw this.partitionError(first.batch, first.error, `after ${attempt + 1} attempts`);
-      await sleep(Math.min(maxRetryTime, initialRetryTime * 2 ** attempt));
+      const backoffMs = Math.min(maxRetryTime, initialRetryTime * 2 ** attempt);
+      this.logger.debug(
+        {
+          transactionalId: this.options.transactionalId,
+          round,
+          attempt,
+          backoffMs,
+          retrying: lazy(() => failures.map((f) => `${describeBatch(f.batch)}: ${describeError(f.error)}`)),
+        },
+        'wire produce: retrying batches',
+      );
+      await sleep(backoffMs);
       await this.cluster.refreshMetadata().catch(() => undefined);
       pending = failures.map((failure) => failure.batch);
     }
   }
 
   /** One request per leader, in parallel; returns the batches to retry, throws the first non-retriable failure. */
-  private async produceOnce(batches: readonly PreparedBatch[]): Promise<Failure[]> {
+  private async produceOnce(batches: readonly PreparedBatch[], attempt: number): Promise<Failure[]> {
     const failures: Failure[] = [];
     const byLeader = new Map<number, PreparedBatch[]>();
     const metadata = new Map<string, PartitionMetadata[]>();
@@ -156,18 +170,23 @@ export class WireRecordSender {
       if (forLeader === undefined) byLeader.set(leader, (forLeader = []));
       forLeader.push(batch);
     }
-    const outcomes = await Promise.allSettled([...byLeader].map(([leader, forLeader]) => this.produceTo(leader, forLeader, failures)));
+    const outcomes = await Promise.allSettled([...byLeader].map(([leader, forLeader]) => this.produceTo(leader, forLeader, failures, attempt)));
     for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
     return failures;
   }
 
-  private async produceTo(leader: number, batches: readonly PreparedBatch[], failures: Failure[]): Promise<void> {
+  private async produceTo(leader: number, batches: readonly PreparedBatch[], failures: Failure[], attempt: number): Promise<void> {
     let response: ProduceResponse;
+    const producerId = String(this.eos.getProducerId());
+    const producerEpoch = this.eos.getProducerEpoch();
+    const sent = lazy(() => batches.map(describeBatch));
+    this.logger.debug({ transactionalId: this.options.transactionalId, producerId, producerEpoch, broker: leader, attempt, batches: sent }, 'wire produce: request');
     try {
       const broker = (await this.cluster.findBroker({ nodeId: String(leader) })) as unknown as KafkajsBroker;
       checkVersion(broker);
       response = await sendToBroker(broker, this.request(batches));
     } catch (error) {
+      this.logger.debug({ transactionalId: this.options.transactionalId, producerId, producerEpoch, broker: leader, attempt, batches: sent, err: describeError(error) }, 'wire produce: request failed');
       if (!isRetriableRequestError(error)) {
         const first = batches[0] as PreparedBatch;
         const what = `producing to broker ${leader} (${batches.length} partitions: ${first.topic} partition ${first.partition}${batches.length > 1 ? ', …' : ''})`;
@@ -182,6 +201,17 @@ export class WireRecordSender {
     }
     const codes = new Map<string, number>();
     for (const p of response.partitions) codes.set(`${p.partition} ${p.topic}`, p.errorCode);
+    this.logger.debug(
+      {
+        transactionalId: this.options.transactionalId,
+        producerId,
+        producerEpoch,
+        broker: leader,
+        attempt,
+        partitions: lazy(() => response.partitions.map((p) => `${p.topic}/${p.partition} error ${p.errorCode} offset ${p.baseOffset}`)),
+      },
+      'wire produce: response',
+    );
     let firstFatal: SluiceError | undefined;
     for (const batch of batches) {
       const code = codes.get(`${batch.partition} ${batch.topic}`);
@@ -246,6 +276,19 @@ export class WireRecordSender {
       }
     }
   }
+}
+
+/** "topic/partition seq <baseSequence>+<records>", as the debug lines name a batch. */
+function describeBatch(batch: PreparedBatch): string {
+  return `${batch.topic}/${batch.partition} seq ${batch.baseSequence}+${batch.recordCount}`;
+}
+
+/**
+ * A log field formatted only when a line is written (the logger serialises it with toJSON): the wire path logs
+ * every Produce request at debug level, and below that level this costs one small object per request.
+ */
+function lazy<T>(format: () => T): { toJSON(): T } {
+  return { toJSON: format };
 }
 
 function distinctTopics(records: readonly OutputRecord[]): string[] {

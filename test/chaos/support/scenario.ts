@@ -97,6 +97,14 @@ async function waitUntil(predicate: () => Promise<boolean>, timeoutMs: number, e
  * Waits until the group has committed `target` input records; gives up when the committed count has not
  * moved for `stallMs` (an engine that stopped making progress is a finding, not a reason to wait forever).
  */
+/** CHAOS_PRODUCE_PATH=wire|kafkajs runs every instance on that produce path (default: sluice's own default). */
+function producePathFlags(): string[] {
+  const path = process.env.CHAOS_PRODUCE_PATH;
+  if (path === undefined || path === '') return [];
+  if (path !== 'wire' && path !== 'kafkajs') throw new Error(`CHAOS_PRODUCE_PATH must be wire or kafkajs, not ${path}`);
+  return ['--produce-path', path];
+}
+
 async function waitForCommitted(committed: () => Promise<number | undefined>, target: number, stallMs: number): Promise<boolean> {
   let last = -1;
   let lastMovedAt = Date.now();
@@ -134,7 +142,7 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
     topologyFile: join(fixtures, spec.topology === 'windowed' ? 'chaos-windowed.ts' : 'chaos-rekey.ts'),
     applicationId,
     env: { CHAOS_INPUT: input, CHAOS_OUTPUT: output, CHAOS_LATE: late, KAFKA_BROKERS: broker.clientBrokers },
-    flags: ['--processing-guarantee', spec.guarantee, '--session-timeout-ms', String(sessionTimeoutMs)],
+    flags: ['--processing-guarantee', spec.guarantee, '--session-timeout-ms', String(sessionTimeoutMs), ...producePathFlags()],
     http: spec.faults.includes('broker-outage'),
   });
   const watcher = await OutputWatcher.start(direct, output);

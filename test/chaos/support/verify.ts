@@ -51,6 +51,8 @@ interface WindowValue {
 
 export function verifyWindows(input: WindowedInput, output: readonly SeenRecord[], late: readonly SeenRecord[]): Figures {
   const results = new Map<string, { count: number; sum: number }[]>();
+  /** Where each result of a window was read (output partition@offset): two copies of a transaction's output sit a batch apart, a reprocessing's much further. */
+  const positions = new Map<string, string[]>();
   const examples: string[] = [];
   let notFinal = 0;
   for (const r of output) {
@@ -61,6 +63,7 @@ export function verifyWindows(input: WindowedInput, output: readonly SeenRecord[
     const list = results.get(id) ?? [];
     list.push(v.value);
     results.set(id, list);
+    positions.set(id, [...(positions.get(id) ?? []), `${r.partition}@${r.offset}`]);
   }
   if (notFinal > 0) examples.push(`${notFinal} result(s) not marked final`);
   const perPartition: Record<number, PartitionFigures> = {};
@@ -86,7 +89,7 @@ export function verifyWindows(input: WindowedInput, output: readonly SeenRecord[
     if (got.length > 1) {
       duplicated++;
       pf.duplicated++;
-      if (dupEx.length < 5) dupEx.push(`${id} (p${want.partition}) ${got.length}x: ${got.map((g) => `${g.count}/${g.sum}`).join(', ')}`);
+      if (dupEx.length < 5) dupEx.push(`${id} (p${want.partition}) ${got.length}x: ${got.map((g) => `${g.count}/${g.sum}`).join(', ')} at ${(positions.get(id) ?? []).join(', ')}`);
     }
     const first = got[0] as { count: number; sum: number };
     if (first.count !== want.count || first.sum !== want.sum) {
@@ -103,15 +106,19 @@ export function verifyWindows(input: WindowedInput, output: readonly SeenRecord[
   if (unexpected.length > 0) examples.push(`unexpected e.g. ${unexpected.slice(0, 5).join('; ')}`);
 
   const lateSeen = new Map<string, number>();
+  const lateAt = new Map<string, string[]>();
   for (const r of late) {
     const at = `${r.headers['sluice.source.partition'] ?? '?'}/${r.headers['sluice.source.offset'] ?? '?'}`;
     lateSeen.set(at, (lateSeen.get(at) ?? 0) + 1);
+    lateAt.set(at, [...(lateAt.get(at) ?? []), `${r.partition}@${r.offset}`]);
   }
   const lateMissing = [...input.late].filter((at) => !lateSeen.has(at));
   const lateUnexpected = [...lateSeen.keys()].filter((at) => !input.late.has(at));
   const lateDuplicated = [...lateSeen.values()].filter((n) => n > 1).length;
   if (lateMissing.length > 0) examples.push(`late records missing (partition/offset) e.g. ${lateMissing.slice(0, 5).join(', ')}`);
   if (lateUnexpected.length > 0) examples.push(`late records not expected e.g. ${lateUnexpected.slice(0, 5).join(', ')}`);
+  const lateTwice = [...lateAt].filter(([, at]) => at.length > 1);
+  if (lateTwice.length > 0) examples.push(`late records duplicated (source, then where each copy was read) e.g. ${lateTwice.slice(0, 5).map(([source, at]) => `${source} at ${at.join(', ')}`).join('; ')}`);
   return {
     recordsIn: input.records.length,
     expected: input.windows.size,
