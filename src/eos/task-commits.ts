@@ -1,6 +1,7 @@
 import { RecordTooLargeError, TaskMigratedError } from '../errors/index.ts';
 import { takeCommitPayload, type CommitPayload, type PendingSource } from './commit-payload.ts';
 import { handleOversized, type OversizedHandling } from './oversized-records.ts';
+import type { TransactionScope } from '../kafka/types.ts';
 import type { TaskCommitter } from './task-committer.ts';
 
 /** The outcome of one commit attempt of one task. */
@@ -56,9 +57,12 @@ export class TaskCommits {
     private readonly o: TaskCommitsOptions,
   ) {}
 
-  /** Initialises the task's producer: fences any zombie holding the task and resolves its open transaction. */
-  open(): Promise<void> {
-    return this.committer.open();
+  /**
+   * Initialises the task's producer: fences any zombie holding the task and resolves its open transaction; with
+   * `scope`, first aborts what earlier producers of the task left open there (a commit whose markers were lost).
+   */
+  open(scope?: TransactionScope): Promise<void> {
+    return this.committer.open(scope);
   }
 
   get busy(): boolean {

@@ -1,4 +1,4 @@
-import type { OutputRecord, TopicPartitionOffset } from '../kafka/types.ts';
+import type { OutputRecord, TopicPartitionOffset, TransactionScope } from '../kafka/types.ts';
 
 /**
  * Makes one task's pending output and input progress durable together. Exactly-once: one Kafka transaction
@@ -7,8 +7,11 @@ import type { OutputRecord, TopicPartitionOffset } from '../kafka/types.ts';
 export interface TaskCommitter {
   /** Whether each commit adds a control marker to every partition it wrote (transactions do; plain sends don't). */
   readonly writesMarkers: boolean;
-  /** Initialises what the task needs (its transactional producer: this fences any zombie holding the task). */
-  open(): Promise<void>;
+  /**
+   * Initialises what the task needs (its transactional producer: this fences any zombie holding the task, and with
+   * `scope` first aborts what earlier producers of the task left open on those partitions; TransactionalProducer).
+   */
+  open(scope?: TransactionScope): Promise<void>;
   commit(records: readonly OutputRecord[], offsets: readonly TopicPartitionOffset[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { OutputRecord, TopicPartitionOffset, TransactionalProducer } from '../kafka/types.ts';
+import type { OutputRecord, TopicPartitionOffset, TransactionalProducer, TransactionScope } from '../kafka/types.ts';
 import type { TaskCommitter } from './task-committer.ts';
 
 /**
@@ -19,8 +19,8 @@ export class TransactionalCommitter implements TaskCommitter {
     private readonly groupId: string,
   ) {}
 
-  open(): Promise<void> {
-    return this.producer.connect();
+  open(scope?: TransactionScope): Promise<void> {
+    return this.producer.connect(scope);
   }
 
   async commit(records: readonly OutputRecord[], offsets: readonly TopicPartitionOffset[]): Promise<void> {

@@ -118,9 +118,20 @@ export interface Transaction {
  */
 export interface TransactionalProducer {
   readonly transactionalId: string;
-  connect(): Promise<void>;
+  /**
+   * With a scope: first ends whatever an earlier producer of the id left open on those partitions and on the
+   * group's offsets that the coordinator no longer knows of (a commit acknowledged by a broker shutting down whose
+   * markers it never wrote; src/kafka/kafkajs/leftover-abort.ts), so this producer's first commit cannot commit it.
+   */
+  connect(scope?: TransactionScope): Promise<void>;
   begin(): Promise<Transaction>;
   disconnect(): Promise<void>;
+}
+
+/** Every partition a task's transactions may write, and the group whose offsets they carry. */
+export interface TransactionScope {
+  readonly partitions: readonly TopicPartition[];
+  readonly groupId: string;
 }
 
 /** An idempotent, non-transactional producer (at-least-once). */

@@ -22,6 +22,7 @@ import { RestoreCancelled, StateRestorer } from './state-restorer.ts';
 import type { CommittedOutputListener, TaskStatus } from './status.ts';
 import type { Task } from './task.ts';
 import { buildTask } from './task-factory.ts';
+import { transactionScope } from './transaction-scope.ts';
 import type { GlobalTableStore } from './global/global-table-store.ts';
 
 interface ManagedTask {
@@ -254,9 +255,10 @@ export class TaskManager {
     // The dropped task's producer is gone before the new one initialises the same transactional id.
     await this.closing.get(task.id);
     if (!current()) return;
-    await commits.open();
-    if (!current()) return;
     const admin = await this.adminClient();
+    const exactlyOnce = this.o.config.processingGuarantee === 'exactly_once';
+    await commits.open(exactlyOnce ? await transactionScope(admin, plan, subtopology, task.partition) : undefined);
+    if (!current()) return;
     for (const topic of subtopology.sourceTopics) {
       const committed = (await admin.committedOffsets(plan.applicationId, topic)).get(task.partition) ?? '-1';
       if (BigInt(committed) >= 0n) {
@@ -278,7 +280,6 @@ export class TaskManager {
       if (checkpoint !== undefined) {
         task.watermark.restoreTo(checkpoint.watermarkMs);
         if (checkpoint.inputs !== undefined) task.watermark.restoreInputs(checkpoint.inputs);
-        const exactlyOnce = this.o.config.processingGuarantee === 'exactly_once';
         for (const [topic, offset] of Object.entries(checkpoint.offsets)) {
           const fromGroup = task.committedPosition(topic);
           // Every commit of a stateful task writes its checkpoint beside its offsets (in the transaction, or

@@ -31,11 +31,12 @@
 import type { Kafka } from 'kafkajs';
 import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/index.ts';
 import type { KafkaLogger } from '../logger.ts';
-import type { Transaction, TransactionalProducer, TransactionalProducerOptions } from '../types.ts';
+import type { Transaction, TransactionalProducer, TransactionalProducerOptions, TransactionScope } from '../types.ts';
 import type { CompressionCodec } from '../wire/record-batch-encoder.ts';
 import { describeError, toProducerError } from '../client-errors.ts';
 import { KafkajsProducerSession } from './kafkajs-producer-session.ts';
 import { KafkajsTransaction, type TransactionOwner } from './kafkajs-transaction.ts';
+import { abortLeftovers } from './leftover-abort.ts';
 import type { ProducePath, ProducerSession, TransactionSession } from './producer-session.ts';
 import { WireProducerSession } from './wire-producer-session.ts';
 
@@ -90,8 +91,20 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
     this.state = next;
   }
 
-  /** Initialises the transactional id on a fresh kafkajs producer, fencing older producers with the same id. */
-  async connect(): Promise<void> {
+  /**
+   * Initialises the transactional id on a fresh kafkajs producer, fencing older producers with the same id; with a
+   * scope, after aborting what they may have left open there (leftover-abort.ts).
+   */
+  async connect(scope?: TransactionScope): Promise<void> {
+    if (scope !== undefined) {
+      try {
+        await abortLeftovers(this.kafka, this.transactionalId, this.options.transactionTimeoutMs, scope, this.logger);
+      } catch (error) {
+        const wrapped = toProducerError(error, `aborting what earlier producers of ${this.transactionalId} left open`);
+        this.markFailed(wrapped);
+        throw wrapped;
+      }
+    }
     await this.reset();
   }
 

@@ -13,7 +13,7 @@
  * aborts its open transaction. Fencing is final for this object until connect() is called again.
  */
 import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/index.ts';
-import type { Transaction, TransactionalProducer, TransactionalProducerOptions } from '../types.ts';
+import type { Transaction, TransactionalProducer, TransactionalProducerOptions, TransactionScope } from '../types.ts';
 import { toProducerError } from '../client-errors.ts';
 import type { ClientLink } from './client-link.ts';
 import type { MemoryKafka } from './memory-kafka.ts';
@@ -55,7 +55,11 @@ export class MemoryTransactionalProducer implements TransactionalProducer {
     this.state = next;
   }
 
-  async connect(): Promise<void> {
+  /**
+   * The scope (TransactionalProducer.connect) needs nothing here: the memory cluster writes a commit's markers with
+   * the commit itself, so no transaction is ever left open where the coordinator does not know of it.
+   */
+  async connect(_scope?: TransactionScope): Promise<void> {
     await this.reset();
   }
 
