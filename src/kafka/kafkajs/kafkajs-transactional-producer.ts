@@ -168,7 +168,7 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
 
   /** Replaces the kafkajs producer by a fresh, initialised one (state ready), or leaves needs-reset/fenced. */
   private async reset(): Promise<void> {
-    this.incarnation += 1;
+    const incarnation = ++this.incarnation;
     this.current = undefined;
     await this.closeProducer();
     const sessionOptions = { transactionalId: this.transactionalId, transactionTimeoutMs: this.options.transactionTimeoutMs, retry: TRANSACTIONAL_RETRY };
@@ -189,8 +189,13 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
     } catch (error) {
       await producer.disconnect().catch(() => undefined);
       const wrapped = toProducerError(error, `initialising transactional id ${this.transactionalId}`);
-      this.markFailed(wrapped);
+      if (incarnation === this.incarnation) this.markFailed(wrapped);
       throw wrapped;
+    }
+    // Disconnected (or reset again) while this initialisation ran: the session is not ours to keep.
+    if (incarnation !== this.incarnation) {
+      await producer.disconnect().catch(() => undefined);
+      throw new KafkaError(`transactional producer ${this.transactionalId} was disconnected while it initialised`);
     }
     this.producer = producer;
     this.transitionTo('ready');
