@@ -9,7 +9,7 @@ import type { Plan, Subtopology } from '../planner/plan.ts';
  * the group's offsets and its changelogs.
  */
 export async function transactionScope(admin: Admin, plan: Plan, subtopology: Subtopology, partition: number): Promise<TransactionScope> {
-  const everyPartition = [...new Set([...subtopology.sinkTopics, ...(plan.dlqTopic !== null ? [plan.dlqTopic] : [])])];
+  const everyPartition = [...new Set([...subtopology.sinkTopics, ...subtopology.lateTopics, ...(plan.dlqTopic !== null ? [plan.dlqTopic] : [])])];
   const found = await admin.describeTopics(everyPartition);
   const partitions: TopicPartition[] = [];
   for (const topic of everyPartition) {

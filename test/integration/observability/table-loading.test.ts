@@ -15,8 +15,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.ts';
 import { defineTopology, serdes } from '../../../src/index.ts';
-import { createKafkajsClient, type ConsumedRecord, type KafkaClient, type PartitionReader } from '../../../src/kafka/index.ts';
+import { createKafkajsClient, type KafkaClient } from '../../../src/kafka/index.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
+import { gatedClient, type Gate, type GateOptions } from '../../support/gated-client/gated-client.ts';
 import { Application } from '../../../src/runtime/application.ts';
 import type { ApplicationStatus } from '../../../src/runtime/status.ts';
 import { startHttpServer, type HttpServer } from '../../../src/server/http-server.ts';
@@ -32,52 +33,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-interface Gate {
-  readonly client: KafkaClient;
-  open(): void;
-  waiting(): number;
-}
-
-/** Holds fetches for which `holdFetch` says so, and splits the first read of `splitRead` in two around the gate. */
-function gated(base: KafkaClient, options: { holdFetch?: (partition: number, offset: bigint) => boolean; splitRead?: string }): Gate {
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  let waiting = 0;
-  let split = false;
-  const wait = async () => {
-    waiting++;
-    await gate;
-    waiting--;
-  };
-  const client: KafkaClient = {
-    admin: () => base.admin(),
-    consumer: (o) => base.consumer(o),
-    producer: () => base.producer(),
-    transactionalProducer: (o) => base.transactionalProducer(o),
-    partitionReader: (): PartitionReader => {
-      const inner = base.partitionReader();
-      return {
-        read: (range, onRecords) => {
-          if (range.topic !== options.splitRead) return inner.read(range, onRecords);
-          return inner.read(range, async (records: readonly ConsumedRecord[]) => {
-            if (split || records.length < 2) return onRecords(records);
-            split = true;
-            const half = Math.floor(records.length / 2);
-            await onRecords(records.slice(0, half));
-            await wait();
-            await onRecords(records.slice(half));
-          });
-        },
-        fetch: async (position, fetchOptions) => {
-          if (options.holdFetch?.(position.partition, BigInt(position.offset)) === true) await wait();
-          return inner.fetch(position, fetchOptions);
-        },
-        disconnect: () => inner.disconnect(),
-      };
-    },
-  };
-  const made = { client, open, waiting: () => waiting };
-  cleanups.push(async () => open());
+function gated(base: KafkaClient, options: GateOptions): Gate {
+  const made = gatedClient(base, options);
+  cleanups.push(async () => made.open());
   return made;
 }
 
@@ -137,7 +95,7 @@ describe('tables loading, seen over HTTP, against the broker', () => {
     });
     // Partition 0 loads up to its end; partitions 1 and 2 wait at the gate.
     const base = createKafkajsClient({ brokers: brokers().split(','), clientId: `${applicationId}-a` });
-    const gate = gated(base, { holdFetch: (partition, offset) => partition !== 0 || offset >= endOf(0) });
+    const gate = gated(base, { holdFetch: ({ partition, offset }) => partition !== 0 || offset >= endOf(0) });
     const { app, server, starting } = await start(topology, gate.client, 'tl-global-a');
     await waitFor('partition 0 loaded, the others held', () => gate.waiting() >= 2 && app.status().globalTables?.[0]?.restoredPartitions === 1, 60_000, 20);
 

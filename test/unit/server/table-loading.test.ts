@@ -11,10 +11,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.ts';
 import { defineTopology, serdes } from '../../../src/index.ts';
-import type { ConsumedRecord, KafkaClient, OutputRecord, PartitionReader } from '../../../src/kafka/index.ts';
+import type { KafkaClient, OutputRecord } from '../../../src/kafka/index.ts';
 import { murmur2Partition } from '../../../src/kafka/murmur2.ts';
 import { MemoryKafka } from '../../../src/kafka/memory/index.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
+import { gatedClient, type Gate, type GateOptions } from '../../support/gated-client/gated-client.ts';
 import { Application } from '../../../src/runtime/application.ts';
 import type { ApplicationStatus } from '../../../src/runtime/status.ts';
 import { startHttpServer, type HttpServer } from '../../../src/server/http-server.ts';
@@ -34,55 +35,8 @@ afterEach(async () => {
   for (const cluster of clusters.splice(0)) cluster.close();
 });
 
-interface Gate {
-  readonly client: KafkaClient;
-  open(): void;
-  /** Reads (or fetches) that reached the gate and wait there. */
-  waiting(): number;
-}
-
-/**
- * Wraps a client's partition readers: `holdFetch` decides which global table fetches wait at the gate;
- * `splitRead` hands a table restore's records over in two halves and waits at the gate between them.
- */
-function gated(base: KafkaClient, options: { holdFetch?: (partition: number, nth: number) => boolean; splitRead?: string }): Gate {
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  let waiting = 0;
-  const fetches = new Map<number, number>();
-  const wait = async () => {
-    waiting++;
-    await gate;
-    waiting--;
-  };
-  const client: KafkaClient = {
-    admin: () => base.admin(),
-    consumer: (o) => base.consumer(o),
-    producer: () => base.producer(),
-    transactionalProducer: (o) => base.transactionalProducer(o),
-    partitionReader: (): PartitionReader => {
-      const inner = base.partitionReader();
-      return {
-        read: (range, onRecords) => {
-          if (range.topic !== options.splitRead) return inner.read(range, onRecords);
-          return inner.read(range, async (records: readonly ConsumedRecord[]) => {
-            const half = Math.ceil(records.length / 2);
-            await onRecords(records.slice(0, half));
-            await wait();
-            if (records.length > half) await onRecords(records.slice(half));
-          });
-        },
-        fetch: async (position, fetchOptions) => {
-          const nth = (fetches.get(position.partition) ?? 0) + 1;
-          fetches.set(position.partition, nth);
-          if (options.holdFetch?.(position.partition, nth) === true) await wait();
-          return inner.fetch(position, fetchOptions);
-        },
-        disconnect: () => inner.disconnect(),
-      };
-    },
-  };
-  const made = { client, open, waiting: () => waiting };
+function gated(base: KafkaClient, options: GateOptions): Gate {
+  const made = gatedClient(base, options);
   gates.push(made);
   return made;
 }
@@ -147,7 +101,7 @@ describe('global table loading, seen over HTTP', () => {
     expect(perPartition.every((n) => n > 0)).toBe(true);
 
     // Partition 0 may load; every other fetch waits at the gate.
-    const gate = gated(base, { holdFetch: (partition, nth) => partition !== 0 || nth > 1 });
+    const gate = gated(base, { holdFetch: ({ partition, nth }) => partition !== 0 || nth > 1 });
     const app = new Application({ topology, config: config(), client: gate.client, logger });
     apps.push(app);
     const get = await serve(app);
