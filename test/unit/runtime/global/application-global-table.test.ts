@@ -6,11 +6,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../src/config/config.ts';
 import { defineTopology, serdes } from '../../../../src/index.ts';
-import type { KafkaClient, OutputRecord, PartitionReader } from '../../../../src/kafka/index.ts';
+import type { KafkaClient, OutputRecord } from '../../../../src/kafka/index.ts';
 import { murmur2Partition } from '../../../../src/kafka/murmur2.ts';
 import { MemoryKafka } from '../../../../src/kafka/memory/index.ts';
 import { createLogger } from '../../../../src/logging/logger.ts';
 import { Application } from '../../../../src/runtime/application.ts';
+import { gatedClient } from '../../../support/gated-client/gated-client.ts';
 
 const logger = createLogger({ level: 'silent', format: 'json', name: 'test' });
 const clusters: MemoryKafka[] = [];
@@ -66,25 +67,7 @@ describe('Application with a global table', () => {
     await send(base, ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((c, i) => rec('orders', `o${i}`, c, 2)));
 
     // Hold the global table's fetches until the test has seen the instance waiting for them.
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const client: KafkaClient = {
-      admin: () => base.admin(),
-      consumer: (o) => base.consumer(o),
-      producer: () => base.producer(),
-      transactionalProducer: (o) => base.transactionalProducer(o),
-      partitionReader: (): PartitionReader => {
-        const inner = base.partitionReader();
-        return {
-          read: (range, onRecords) => inner.read(range, onRecords),
-          fetch: async (position, options) => {
-            await gate;
-            return inner.fetch(position, options);
-          },
-          disconnect: () => inner.disconnect(),
-        };
-      },
-    };
+    const { client, open } = gatedClient(base, { holdFetch: () => true });
     const config = loadConfig({ 'commit-interval-ms': '20', 'http-port': 'off' }, {}, { requireBrokers: false });
     const app = new Application({ topology, config, client, logger });
     apps.push(app);
