@@ -12,8 +12,9 @@
  * which fences every older producer of the id and ends the transactions the coordinator knows of), adds every
  * partition the task may have written and the group's offsets to a new transaction, and aborts it: the coordinator
  * then writes an ABORT marker on each of those partitions, which ends whatever the producer id left open there. The
- * producer's own session is initialised after this (one more epoch bump). Rebuilds are rare; this costs an
- * InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, an empty TxnOffsetCommit and EndTxn.
+ * producer's own session is initialised after this (one more epoch bump). This costs an InitProducerId,
+ * AddPartitionsToTxn, AddOffsetsToTxn, an empty TxnOffsetCommit and EndTxn, and one marker per partition named;
+ * skipped (after the InitProducerId) when the id has never been used before (epoch 0).
  */
 import type { Kafka } from 'kafkajs';
 import { hasErrorType } from '../client-errors.ts';
@@ -57,6 +58,9 @@ export async function abortLeftovers(kafka: Kafka, transactionalId: string, tran
   try {
     await cluster.connect();
     await eos.initProducerId();
+    // Epoch 0: the id's first producer ever (a fresh application): nothing can have been left open under it. This
+    // keeps a first start with many tasks from writing an abort marker per task on every partition it writes.
+    if (eos.getProducerEpoch() === 0) return;
     eos.beginTransaction();
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
     if (topics.length > 0) await retrying(() => eos.addPartitionsToTransaction(topics));
