@@ -50,7 +50,7 @@ describe('live dashboard of a running sluice', () => {
 
   beforeAll(async () => {
     await createTopics([
-      { name: input, partitions: 2, retainForever: true },
+      { name: input, partitions: 2 },
       { name: output, partitions: 2 },
       { name: late, partitions: 1 },
     ]);

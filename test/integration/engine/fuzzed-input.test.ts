@@ -170,7 +170,7 @@ describe('fuzzed input', () => {
     const late = uniqueName('fuzz-late');
     const applicationId = uniqueName('fuzz');
     await createTopics([
-      { name: input, partitions: PARTITIONS, retainForever: true },
+      { name: input, partitions: PARTITIONS },
       { name: output, partitions: PARTITIONS },
       { name: late, partitions: 1 },
     ]);

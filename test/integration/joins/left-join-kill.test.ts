@@ -68,7 +68,7 @@ describe('stream-stream left join across SIGKILL', () => {
     await createTopics([
       { name: left, partitions: PARTITIONS },
       { name: right, partitions: PARTITIONS },
-      { name: output, partitions: PARTITIONS, retainForever: true },
+      { name: output, partitions: PARTITIONS },
     ]);
     // One far-future record per partition of each side moves every watermark past every window.
     const flushAt = T0 + GROUPS * 1000 + 3_600_000;

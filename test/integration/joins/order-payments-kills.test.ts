@@ -65,10 +65,10 @@ describe('order payments across two SIGKILLs', () => {
     const applicationId = uniqueName('op');
     await createTopics([
       { name: topics.customers, partitions: PARTITIONS, compacted: true },
-      { name: topics.orders, partitions: PARTITIONS, retainForever: true },
-      { name: topics.payments, partitions: PARTITIONS, retainForever: true },
-      { name: topics.settled, partitions: PARTITIONS, retainForever: true },
-      { name: topics.revenue, partitions: PARTITIONS, retainForever: true },
+      { name: topics.orders, partitions: PARTITIONS },
+      { name: topics.payments, partitions: PARTITIONS },
+      { name: topics.settled, partitions: PARTITIONS },
+      { name: topics.revenue, partitions: PARTITIONS },
     ]);
     await produce(topics.customers, [...customers].map(([id, c]): Message => ({ key: id, value: JSON.stringify(c), timestamp: T0 - MIN })));
 

@@ -57,6 +57,8 @@ function javaLines(records: readonly Rec[]): string {
 }
 
 const T0 = 1_700_000_000_000;
+/** The records carry 2023 timestamps: the broker's time-based retention would delete them while a test reads. */
+const RETAIN = { 'retention.ms': '-1' } as const;
 const RECORD_SETS: Record<string, Rec[]> = {
   'one record': [{ key: Buffer.from('k'), value: Buffer.from('v'), timestampMs: T0 }],
   'nulls, empties, headers, timestamps out of order': [
@@ -133,7 +135,7 @@ describe('the wire produce path against the broker', () => {
 
   it('commits what the Java consumer (read_committed) reads back intact, on the Java partitions; an aborted transaction never shows', async () => {
     const topic = unique('wire-readback');
-    await admin.createTopics([{ name: topic, partitions: 3 }]);
+    await admin.createTopics([{ name: topic, partitions: 3, config: RETAIN }]);
     const committed: OutputRecord[] = [];
     for (let i = 0; i < 300; i++) {
       committed.push({
@@ -194,8 +196,8 @@ describe('the wire produce path against the broker', () => {
     const kept = unique('wire-kept');
     const deleted = unique('wire-deleted');
     await admin.createTopics([
-      { name: kept, partitions: 2 },
-      { name: deleted, partitions: 1 },
+      { name: kept, partitions: 2, config: RETAIN },
+      { name: deleted, partitions: 1, config: RETAIN },
     ]);
     const producer = client().transactionalProducer({ transactionalId: unique('wire-fault'), transactionTimeoutMs: 60_000 });
     await producer.connect();
@@ -229,7 +231,7 @@ describe('the wire produce path against the broker', () => {
 
   it('resends a Produce request lost on the way with the same sequence: every record written once', async () => {
     const topic = unique('wire-lost');
-    await admin.createTopics([{ name: topic, partitions: 2 }]);
+    await admin.createTopics([{ name: topic, partitions: 2, config: RETAIN }]);
     const faults = new FaultSockets();
     const producer = client({}, faults.factory).transactionalProducer({ transactionalId: unique('wire-lost'), transactionTimeoutMs: 60_000 });
     await producer.connect();

@@ -41,7 +41,7 @@ describe('health and readiness probes', () => {
 
   beforeAll(async () => {
     await createTopics([
-      { name: input, partitions: 1, retainForever: true },
+      { name: input, partitions: 1 },
       { name: output, partitions: 1 },
     ]);
     const messages: Message[] = [];

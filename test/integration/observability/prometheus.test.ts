@@ -29,7 +29,7 @@ describe('metrics scraped by a real Prometheus', () => {
 
   beforeAll(async () => {
     await createTopics([
-      { name: input, partitions: 1, retainForever: true },
+      { name: input, partitions: 1 },
       { name: output, partitions: 1 },
       { name: late, partitions: 1 },
     ]);

@@ -24,7 +24,7 @@ describe('processor timers across SIGKILL', () => {
     const applicationId = uniqueName('echo');
     await createTopics([
       { name: input, partitions: PARTITIONS },
-      { name: output, partitions: PARTITIONS, retainForever: true },
+      { name: output, partitions: PARTITIONS },
     ]);
     const messages: Message[] = [];
     for (let i = 0; i < RECORDS; i++) {

@@ -163,7 +163,7 @@ describe('an Avro topology through the schema registry', () => {
     await createTopics([
       { name: input, partitions: PARTITIONS },
       // Results carry event-time timestamps (January 2026): keep them from time-based retention.
-      { name: output, partitions: PARTITIONS, retainForever: true },
+      { name: output, partitions: PARTITIONS },
     ]);
 
     // The independent producer: writer schemas registered through the plain Confluent API, records encoded by

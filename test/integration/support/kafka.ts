@@ -19,14 +19,18 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Creates topics; `retainForever` keeps records with old (event-time) timestamps from time-based deletion. */
-export async function createTopics(topics: { name: string; partitions: number; retainForever?: boolean; compacted?: boolean }[]): Promise<void> {
+/**
+ * Creates topics. Every topic but a compacted one keeps its records forever: tests write event times of
+ * January 2026, older than the broker's default retention (7 days, checked every 5 minutes), which would
+ * otherwise delete input and output under a running test.
+ */
+export async function createTopics(topics: { name: string; partitions: number; compacted?: boolean }[]): Promise<void> {
   const admin = kafka().admin();
   await admin.connect();
   await admin.createTopics({
     topics: topics.map((t) => {
       const configEntries = [
-        ...(t.retainForever === true ? [{ name: 'retention.ms', value: '-1' }] : []),
+        ...(t.compacted === true ? [] : [{ name: 'retention.ms', value: '-1' }]),
         ...(t.compacted === true ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
       ];
       return { topic: t.name, numPartitions: t.partitions, ...(configEntries.length > 0 ? { configEntries } : {}) };

@@ -32,7 +32,7 @@ describe('stream–table join across SIGKILL', () => {
     await createTopics([
       { name: prices, partitions: PARTITIONS, compacted: true },
       { name: orders, partitions: PARTITIONS },
-      { name: output, partitions: PARTITIONS, retainForever: true },
+      { name: output, partitions: PARTITIONS },
     ]);
     const priceRecords: Message[] = [];
     for (let v = 0; v < VERSIONS; v++) {

@@ -17,7 +17,7 @@ describe('idle timeout', () => {
     const applicationId = uniqueName('idle');
     await createTopics([
       { name: input, partitions: 2 },
-      { name: output, partitions: 2, retainForever: true },
+      { name: output, partitions: 2 },
       { name: `${applicationId}-late`, partitions: 1 },
     ]);
     const base = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;

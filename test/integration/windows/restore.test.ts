@@ -45,8 +45,8 @@ describe('restore', () => {
     const outB = uniqueName('restore-out-b');
     await createTopics([
       { name: input, partitions: PARTITIONS },
-      { name: outA, partitions: PARTITIONS, retainForever: true },
-      { name: outB, partitions: PARTITIONS, retainForever: true },
+      { name: outA, partitions: PARTITIONS },
+      { name: outB, partitions: PARTITIONS },
       { name: `${outA}-late`, partitions: 1 },
       { name: `${outB}-late`, partitions: 1 },
     ]);

@@ -86,8 +86,8 @@ describe('windowed count, exactly-once across SIGKILL', () => {
     await createTopics([
       // Results carry event-time timestamps (January 2026): keep them from time-based retention.
       { name: input, partitions: PARTITIONS },
-      { name: output, partitions: PARTITIONS, retainForever: true },
-      { name: late, partitions: 1, retainForever: true },
+      { name: output, partitions: PARTITIONS },
+      { name: late, partitions: 1 },
     ]);
     await produce(input, messages, 5000);
     const env = { WIN_INPUT: input, WIN_OUTPUT: output, WIN_LATE: late, KAFKA_BROKERS: brokers() };

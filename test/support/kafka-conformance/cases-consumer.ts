@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Assignment, BatchControls, ConsumedRecord, GroupConsumer, InputBatch } from '../../../src/kafka/index.ts';
-import { record, sleep, unique, values, waitFor } from './helpers.ts';
+import { RECORD_TIME_MS, record, sleep, unique, values, waitFor } from './helpers.ts';
 import type { SuiteEnv } from './suite.ts';
 
 interface RunningConsumer {
@@ -84,7 +84,7 @@ export function consumerCases(env: SuiteEnv): void {
     expect(running.batches.every((b) => typeof b.highWatermark === 'string')).toBe(true);
     const a0 = running.received(0)[0];
     expect(a0?.key).toEqual(Buffer.from('k-a0'));
-    expect(a0?.timestampMs).toBe(1_700_000_000_000);
+    expect(a0?.timestampMs).toBe(RECORD_TIME_MS);
     expect(a0?.offset).toBe('0');
     expect(Buffer.from(a0?.headers.h ?? '')).toEqual(Buffer.from('v'));
     // b3 follows b0..b2 and the first transaction's commit marker.

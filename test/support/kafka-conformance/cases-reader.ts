@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { OffsetOutOfRangeError } from '../../../src/errors/index.ts';
 import type { PartitionReader } from '../../../src/kafka/index.ts';
-import { readRange, record, sleep, unique, values, waitForEnd } from './helpers.ts';
+import { RECORD_TIME_MS, readRange, record, sleep, unique, values, waitForEnd } from './helpers.ts';
 import type { SuiteEnv } from './suite.ts';
 
 export function readerCases(env: SuiteEnv): void {
@@ -176,7 +176,7 @@ export function readerCases(env: SuiteEnv): void {
     const value = Buffer.alloc(100, 7);
     const startedSend = performance.now();
     for (let start = 0; start < count; start += 50_000) {
-      await producer.send(Array.from({ length: 50_000 }, (_, i) => ({ topic, key: Buffer.from(`key-${start + i}`), value, timestampMs: 1_700_000_000_000 + i, partition: 0 })));
+      await producer.send(Array.from({ length: 50_000 }, (_, i) => ({ topic, key: Buffer.from(`key-${start + i}`), value, timestampMs: RECORD_TIME_MS + i, partition: 0 })));
     }
     const sendMs = performance.now() - startedSend;
     await producer.disconnect();

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { KafkaError, TaskMigratedError } from '../../../src/errors/index.ts';
 import { murmur2Partition, type ConsumedRecord } from '../../../src/kafka/index.ts';
-import { readCommitted, readRange, record, sleep, unique, values, waitFor, waitForEnd } from './helpers.ts';
+import { RECORD_TIME_MS, readCommitted, readRange, record, sleep, unique, values, waitFor, waitForEnd } from './helpers.ts';
 import type { SuiteEnv } from './suite.ts';
 
 /** Reads the partition until it holds `count` committed records (a commit's markers land a moment after it returns). */
@@ -54,7 +54,7 @@ export function transactionCases(env: SuiteEnv): void {
     }
     const explicit = settled[2]?.find((r) => r.value?.toString() === 'explicit');
     expect(explicit?.key).toBeNull();
-    expect(explicit?.timestampMs).toBe(1_700_000_000_000);
+    expect(explicit?.timestampMs).toBe(RECORD_TIME_MS);
     expect(Buffer.from(explicit?.headers.trace ?? '')).toEqual(Buffer.from('abc'));
     await admin.deleteTopics([topic]);
   });

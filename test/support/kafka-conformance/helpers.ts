@@ -56,6 +56,13 @@ export function values(records: readonly ConsumedRecord[]): string[] {
   return records.map((r) => r.value?.toString() ?? '<null>');
 }
 
+/**
+ * The timestamp test records carry: the suite's start, not a fixed date. The broker's time-based retention
+ * (7 days by default, checked every 5 minutes) deletes records older than that from a test's topic while the
+ * test reads it: a read from offset 0 then fails out of range.
+ */
+export const RECORD_TIME_MS = Math.floor(Date.now() / 1000) * 1000;
+
 export function record(topic: string, value: string, extra: Partial<OutputRecord> = {}): OutputRecord {
-  return { topic, key: Buffer.from(`k-${value}`), value: Buffer.from(value), timestampMs: 1_700_000_000_000, ...extra };
+  return { topic, key: Buffer.from(`k-${value}`), value: Buffer.from(value), timestampMs: RECORD_TIME_MS, ...extra };
 }
