@@ -7,6 +7,7 @@ import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/in
 import type { OutputRecord, TopicPartitionOffset, Transaction } from '../types.ts';
 import { hasErrorType, toProducerError } from '../client-errors.ts';
 import type { TransactionSession } from './producer-session.ts';
+import { retryRequest, type RetryPolicy } from './retry-request.ts';
 
 type TransactionState = 'open' | 'committing' | 'committed' | 'aborted' | 'failed';
 
@@ -33,8 +34,7 @@ const RETRIABLE_OFFSET_ERRORS = [
   'GROUP_COORDINATOR_NOT_AVAILABLE',
   'NOT_COORDINATOR_FOR_GROUP',
 ];
-const OFFSET_ATTEMPTS = 8;
-const OFFSET_BACKOFF_MS = 20;
+const OFFSET_RETRY: RetryPolicy = { attempts: 8, backoffMs: 20, retriable: (error) => hasErrorType(error, ...RETRIABLE_OFFSET_ERRORS) };
 
 export class KafkajsTransaction implements Transaction {
   private state: TransactionState = 'open';
@@ -87,17 +87,10 @@ export class KafkajsTransaction implements Transaction {
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
     // kafkajs retries CONCURRENT_TRANSACTIONS on sends but not on AddOffsetsToTxn, which a transaction holding only
     // offsets, begun right after a commit, runs into while the previous commit's markers are being written.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.tx.sendOffsets(groupId, topics);
-        return;
-      } catch (error) {
-        if (attempt < OFFSET_ATTEMPTS && hasErrorType(error, ...RETRIABLE_OFFSET_ERRORS)) {
-          await sleep(OFFSET_BACKOFF_MS * 2 ** (attempt - 1));
-          continue;
-        }
-        throw this.fail(error, `sending offsets of group ${groupId}`);
-      }
+    try {
+      await retryRequest(OFFSET_RETRY, () => this.tx.sendOffsets(groupId, topics));
+    } catch (error) {
+      throw this.fail(error, `sending offsets of group ${groupId}`);
     }
   }
 
@@ -144,8 +137,4 @@ export class KafkajsTransaction implements Transaction {
     await this.owner.abandon();
     this.state = 'aborted';
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

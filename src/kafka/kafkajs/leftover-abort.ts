@@ -22,23 +22,11 @@ import type { KafkaLogger } from '../logger.ts';
 import type { TransactionScope } from '../types.ts';
 import { createEosManager, type KafkajsInternalLogger } from './kafkajs-eos-internals.ts';
 import { createInternalCluster } from './internal-cluster.ts';
-
-const ATTEMPTS = 8;
-const BACKOFF_MS = 50;
+import { retryRequest, type RetryPolicy } from './retry-request.ts';
 
 /** Errors after which the same call succeeds once the coordinator has caught up (the old transaction still ending). */
 const RETRIABLE = ['CONCURRENT_TRANSACTIONS', 'COORDINATOR_LOAD_IN_PROGRESS', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR_FOR_GROUP'];
-
-async function retrying<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= ATTEMPTS || !hasErrorType(error, ...RETRIABLE)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS * 2 ** (attempt - 1)));
-    }
-  }
-}
+const RETRY: RetryPolicy = { attempts: 8, backoffMs: 50, retriable: (error) => hasErrorType(error, ...RETRIABLE) };
 
 export async function abortLeftovers(kafka: Kafka, transactionalId: string, transactionTimeoutMs: number, scope: TransactionScope, log: KafkaLogger): Promise<void> {
   const byTopic = new Map<string, { partition: number }[]>();
@@ -63,8 +51,8 @@ export async function abortLeftovers(kafka: Kafka, transactionalId: string, tran
     if (eos.getProducerEpoch() === 0) return;
     eos.beginTransaction();
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-    if (topics.length > 0) await retrying(() => eos.addPartitionsToTransaction(topics));
-    await retrying(() => eos.sendOffsets({ consumerGroupId: scope.groupId, topics: [] }));
+    if (topics.length > 0) await retryRequest(RETRY, () => eos.addPartitionsToTransaction(topics));
+    await retryRequest(RETRY, () => eos.sendOffsets({ consumerGroupId: scope.groupId, topics: [] }));
     await eos.abort();
     log.debug({ transactionalId, producerId: String(eos.getProducerId()), producerEpoch: eos.getProducerEpoch(), partitions: scope.partitions.length, groupId: scope.groupId }, 'aborted what earlier producers of the id may have left open');
   } finally {

@@ -24,6 +24,7 @@ import type { CompressionCodec } from '../wire/record-batch-encoder.ts';
 import { describeError, toProducerError } from '../client-errors.ts';
 import type { KafkaLogger } from '../logger.ts';
 import { createErrorFromCode, sendToBroker, type EosManager, type KafkajsBroker, type KafkajsProtocolRequest } from './kafkajs-eos-internals.ts';
+import { retryRequest, type RetryPolicy } from './retry-request.ts';
 
 export interface WireSendOptions {
   readonly transactionalId: string;
@@ -266,14 +267,17 @@ export class WireRecordSender {
   /** Runs `fn`, retrying kafkajs's retriable errors with the send's backoff. */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const { retries, initialRetryTime, maxRetryTime } = this.options.retry;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        if (attempt >= retries || !isRetriableRequestError(error)) throw toProducerError(error, what);
-        await sleep(Math.min(maxRetryTime, initialRetryTime * 2 ** attempt));
-        if (!this.cluster.isConnected()) await this.cluster.connect().catch(() => undefined);
-      }
+    const policy: RetryPolicy = {
+      attempts: retries + 1,
+      backoffMs: initialRetryTime,
+      maxBackoffMs: maxRetryTime,
+      retriable: isRetriableRequestError,
+      beforeRetry: async () => (this.cluster.isConnected() ? undefined : this.cluster.connect()),
+    };
+    try {
+      return await retryRequest(policy, fn);
+    } catch (error) {
+      throw toProducerError(error, what);
     }
   }
 }

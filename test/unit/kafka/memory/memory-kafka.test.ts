@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryKafka } from '../../../../src/kafka/memory/index.ts';
-import { record } from '../../../support/kafka-conformance/helpers.ts';
+import { RECORD_TIME_MS, record } from '../../../support/kafka-conformance/helpers.ts';
 import { deferred, member, produce } from './support.ts';
 
 let cluster: MemoryKafka;
@@ -132,7 +132,7 @@ describe('transactions', () => {
     await producer.connect();
     await producer.send([record('dlq', 'a'), record('plain', 'b')]);
     expect(timed.readCommitted('dlq')[0]?.timestampMs).toBe(42);
-    expect(timed.readCommitted('plain')[0]?.timestampMs).toBe(1_700_000_000_000);
+    expect(timed.readCommitted('plain')[0]?.timestampMs).toBe(RECORD_TIME_MS);
     timed.close();
   });
 
