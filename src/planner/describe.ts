@@ -29,6 +29,12 @@ function topicEdges(plan: Plan, sub: Subtopology): TopicEdge[] {
   };
   for (const node of sub.nodes) {
     if (node.type === 'sink') write(node.name, node.topic);
+    // A global-table join reads the table's whole topic (every instance, outside the group), beside its stream.
+    if (node.type === 'operator' && node.spec.kind === 'globalJoin') {
+      const table = node.spec.table;
+      const topic = plan.globalTables.find((g) => g.name === table)?.topic;
+      if (topic !== undefined) edges.push({ direction: 'read', topic, operator: node.name });
+    }
     if (node.type === 'operator' && node.spec.kind === 'stateful') {
       for (const store of node.spec.operator.stores) write(node.name, plan.changelogTopics.get(store.name));
       write(node.name, node.spec.operator.lateTopic);
@@ -117,7 +123,8 @@ export function formatDescription(d: TopologyDescription): string {
   const roles = new Map(d.topics.map((t) => [t.name, t.role]));
   for (const sub of d.subtopologies) {
     lines.push('', `sub-topology ${sub.id}  (${sub.partitions ?? '?'} tasks)`);
-    const reads = sub.edges.filter((e) => e.direction === 'read');
+    // A global table's topic shows under "looks up" below.
+    const reads = sub.edges.filter((e) => e.direction === 'read' && roles.get(e.topic) !== 'global');
     const writes = sub.edges.filter((e) => e.direction === 'write');
     reads.forEach((e, i) => lines.push(`  ${i === 0 ? 'reads ' : '      '} ${e.topic} -> ${e.operator}`));
     for (const op of sub.operators) {

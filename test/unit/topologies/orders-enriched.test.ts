@@ -32,5 +32,11 @@ describe('topologies/orders-enriched.ts', () => {
     expect(text).toContain('looks up with-customer -> global table customers (customers)');
     expect(text).toContain('customers  <- customers  partitions=?  joined by with-customer (sub-topology 0)');
     expect(text).toContain('global      customers  partitions=?');
+    expect(text).not.toMatch(/reads +customers/);
+  });
+
+  it('gives the graph an edge from the global table\'s topic into the join', () => {
+    const description = describePlan(plan(ordersEnriched));
+    expect(description.subtopologies[0]?.edges).toContainEqual({ direction: 'read', topic: 'customers', operator: 'with-customer' });
   });
 });
