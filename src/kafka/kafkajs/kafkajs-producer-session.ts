@@ -1,6 +1,8 @@
 /** ProducerSession on kafkajs's own transactional producer (the `producePath: 'kafkajs'` option). */
 import type { Kafka, Producer as KafkajsProducer, Transaction as KafkajsTx } from 'kafkajs';
-import type { OutputRecord } from '../types.ts';
+import type { KafkaLogger } from '../logger.ts';
+import type { OutputRecord, TransactionScope } from '../types.ts';
+import { abortLeftovers } from './leftover-abort.ts';
 import { javaCompatiblePartitioner } from './murmur2-partition.ts';
 import type { OffsetsOfTopic, ProducerSession, TransactionSession } from './producer-session.ts';
 import { toSendBatches } from './records.ts';
@@ -14,7 +16,11 @@ export interface SessionOptions {
 export class KafkajsProducerSession implements ProducerSession {
   private readonly producer: KafkajsProducer;
 
-  constructor(kafka: Kafka, options: SessionOptions) {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: SessionOptions,
+    private readonly log: KafkaLogger,
+  ) {
     this.producer = kafka.producer({
       transactionalId: options.transactionalId,
       transactionTimeout: options.transactionTimeoutMs,
@@ -26,8 +32,12 @@ export class KafkajsProducerSession implements ProducerSession {
     });
   }
 
-  /** kafkajs initialises the id lazily on the first transaction(): open and drop an empty one (no EndTxn is sent). */
-  async connect(): Promise<void> {
+  /**
+   * kafkajs initialises the id lazily on the first transaction(): open and drop an empty one (no EndTxn is sent).
+   * kafkajs's producer cannot lend its transaction manager, so leftovers are aborted first on one of their own.
+   */
+  async connect(scope?: TransactionScope): Promise<void> {
+    if (scope !== undefined) await abortLeftovers(this.kafka, this.options.transactionalId, this.options.transactionTimeoutMs, scope, this.log);
     await this.producer.connect();
     const empty = await this.producer.transaction();
     await empty.abort();

@@ -36,7 +36,6 @@ import type { CompressionCodec } from '../wire/record-batch-encoder.ts';
 import { describeError, toProducerError } from '../client-errors.ts';
 import { KafkajsProducerSession } from './kafkajs-producer-session.ts';
 import { KafkajsTransaction, type TransactionOwner } from './kafkajs-transaction.ts';
-import { abortLeftovers } from './leftover-abort.ts';
 import type { ProducePath, ProducerSession, TransactionSession } from './producer-session.ts';
 import { WireProducerSession } from './wire-producer-session.ts';
 
@@ -96,16 +95,7 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
    * scope, after aborting what they may have left open there (leftover-abort.ts).
    */
   async connect(scope?: TransactionScope): Promise<void> {
-    if (scope !== undefined) {
-      try {
-        await abortLeftovers(this.kafka, this.transactionalId, this.options.transactionTimeoutMs, scope, this.logger);
-      } catch (error) {
-        const wrapped = toProducerError(error, `aborting what earlier producers of ${this.transactionalId} left open`);
-        this.markFailed(wrapped);
-        throw wrapped;
-      }
-    }
-    await this.reset();
+    await this.reset(scope);
   }
 
   async begin(): Promise<Transaction> {
@@ -166,8 +156,11 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
     this.transitionTo(error instanceof TaskMigratedError ? 'fenced' : 'needs-reset');
   }
 
-  /** Replaces the kafkajs producer by a fresh, initialised one (state ready), or leaves needs-reset/fenced. */
-  private async reset(): Promise<void> {
+  /**
+   * Replaces the kafkajs producer by a fresh, initialised one (state ready), or leaves needs-reset/fenced. With a
+   * scope (the first connect), the session also aborts what earlier producers of the id left open there.
+   */
+  private async reset(scope?: TransactionScope): Promise<void> {
     const incarnation = ++this.incarnation;
     this.current = undefined;
     await this.closeProducer();
@@ -183,12 +176,13 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
             },
             this.logger,
           )
-        : new KafkajsProducerSession(this.kafka, sessionOptions);
+        : new KafkajsProducerSession(this.kafka, sessionOptions, this.logger);
     try {
-      await producer.connect();
+      await producer.connect(scope);
     } catch (error) {
       await producer.disconnect().catch(() => undefined);
-      const wrapped = toProducerError(error, `initialising transactional id ${this.transactionalId}`);
+      const what = scope === undefined ? 'initialising' : 'initialising (and ending what earlier producers left open under)';
+      const wrapped = toProducerError(error, `${what} transactional id ${this.transactionalId}`);
       if (incarnation === this.incarnation) this.markFailed(wrapped);
       throw wrapped;
     }

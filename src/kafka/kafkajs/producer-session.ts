@@ -4,7 +4,7 @@
  * src/kafka/wire/, one Produce request per broker per send) and kafkajs-producer-session.ts (kafkajs's own
  * producer, kept behind the `producePath: 'kafkajs'` client option).
  */
-import type { OutputRecord } from '../types.ts';
+import type { OutputRecord, TransactionScope } from '../types.ts';
 
 export interface OffsetsOfTopic {
   readonly topic: string;
@@ -20,8 +20,12 @@ export interface TransactionSession {
 }
 
 export interface ProducerSession {
-  /** Connects and initialises the transactional id: fences older producers with that id and ends their transaction. */
-  connect(): Promise<void>;
+  /**
+   * Connects and initialises the transactional id: fences older producers with that id and ends their transaction.
+   * With a scope, it then ends what earlier producers of the id left open there where the coordinator no longer
+   * knows of it (leftover-abort.ts).
+   */
+  connect(scope?: TransactionScope): Promise<void>;
   begin(): Promise<TransactionSession>;
   disconnect(): Promise<void>;
 }

@@ -6,7 +6,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import type { KafkaLogger } from '../logger.ts';
-import type { OutputRecord } from '../types.ts';
+import type { OutputRecord, TransactionScope } from '../types.ts';
 import type { CompressionCodec } from '../wire/record-batch-encoder.ts';
 import { DEFAULT_MAX_BATCH_BYTES } from '../wire/produce-accumulator.ts';
 import { describeError } from '../client-errors.ts';
@@ -14,6 +14,7 @@ import { createInternalCluster } from './internal-cluster.ts';
 import { createEosManager, type EosManager, type KafkajsInternalLogger } from './kafkajs-eos-internals.ts';
 import type { SessionOptions } from './kafkajs-producer-session.ts';
 import type { OffsetsOfTopic, ProducerSession, TransactionSession } from './producer-session.ts';
+import { abortLeftoversWith } from './leftover-abort.ts';
 import { WireRecordSender } from './wire-record-sender.ts';
 
 export interface WireSessionOptions extends SessionOptions {
@@ -52,10 +53,12 @@ export class WireProducerSession implements ProducerSession {
     this.sender = new WireRecordSender(this.cluster, this.eos, sendOptions, log);
   }
 
-  async connect(): Promise<void> {
+  /** With a scope, leftovers are aborted on this session's own transaction manager, before its first transaction. */
+  async connect(scope?: TransactionScope): Promise<void> {
     await this.cluster.connect();
     await this.eos.initProducerId();
     this.log.debug({ transactionalId: this.options.transactionalId, producerId: String(this.eos.getProducerId()), producerEpoch: this.eos.getProducerEpoch() }, 'wire produce: producer id initialised');
+    if (scope !== undefined) await abortLeftoversWith(this.eos, this.cluster, scope, this.log);
   }
 
   begin(): Promise<TransactionSession> {

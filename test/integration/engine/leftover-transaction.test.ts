@@ -18,6 +18,8 @@ import { defineTopology, serdes } from '../../../src/index.ts';
 import { createKafkajsClient } from '../../../src/kafka/index.ts';
 import { createInternalCluster } from '../../../src/kafka/kafkajs/internal-cluster.ts';
 import { createEosManager, type EosManager, type KafkajsInternalLogger } from '../../../src/kafka/kafkajs/kafkajs-eos-internals.ts';
+import { partitionsWithOpenTransaction } from '../../../src/kafka/kafkajs/open-transactions.ts';
+import type { ProducePath } from '../../../src/kafka/kafkajs/producer-session.ts';
 import { WireRecordSender } from '../../../src/kafka/kafkajs/wire-record-sender.ts';
 import { silentKafkaLogger } from '../../../src/kafka/logger.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
@@ -70,7 +72,29 @@ async function leaveOpenTransaction(transactionalId: string, topic: string, valu
   }
 }
 
-describe('a transaction left open by an earlier producer of a task', () => {
+function startApp(applicationId: string, input: string, output: string, path: ProducePath): Application {
+  const topology = defineTopology({ applicationId }, (t) => {
+    t.stream(input, { key: serdes.string(), value: serdes.string() }).to(output, { key: serdes.string(), value: serdes.string() });
+  });
+  const config = loadConfig({ brokers: brokers(), 'http-port': 'off', 'commit-interval-ms': '100' }, {});
+  const logger = createLogger({ level: (process.env.SLUICE_TEST_LOG_LEVEL ?? 'silent') as 'silent', format: 'json', name: `leftover-${path}` });
+  const client = createKafkajsClient({ brokers: config.brokers, clientId: applicationId }, undefined, { produce: { path } });
+  return new Application({ topology, config, client, logger });
+}
+
+async function outputEnd(topic: string): Promise<string> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    // The log end (not the stable end): an abort marker moves it even when no record becomes visible.
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.map((o) => o.high).join(',');
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe.each(['kafkajs', 'wire'] as const)('a transaction left open by an earlier producer of a task (%s produce path)', (path) => {
   it('is aborted when the task is built: its records never become visible, and the output is the task\'s own, exact', { timeout: 180_000 }, async () => {
     const input = uniqueName('leftover-in');
     const output = uniqueName('leftover-out');
@@ -91,12 +115,7 @@ describe('a transaction left open by an earlier producer of a task', () => {
     expect(uncommitted.map((r) => r.value?.toString())).toEqual(leftovers);
 
     await produce(input, Array.from({ length: INPUTS }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
-    const topology = defineTopology({ applicationId }, (t) => {
-      t.stream(input, { key: serdes.string(), value: serdes.string() }).to(output, { key: serdes.string(), value: serdes.string() });
-    });
-    const config = loadConfig({ brokers: brokers(), 'http-port': 'off', 'commit-interval-ms': '100' }, {});
-    const logger = createLogger({ level: (process.env.SLUICE_TEST_LOG_LEVEL ?? 'silent') as 'silent', format: 'json', name: 'leftover' });
-    const app = new Application({ topology, config, client: createKafkajsClient({ brokers: config.brokers, clientId: applicationId }), logger });
+    const app = startApp(applicationId, input, output, path);
     try {
       await app.start();
       const seen = await readTopic(output, { expected: INPUTS, timeoutMs: 120_000, quietMs: 3000 });
@@ -105,4 +124,75 @@ describe('a transaction left open by an earlier producer of a task', () => {
       await app.stop();
     }
   });
+
+  it('a restart with nothing left open writes no abort marker (DescribeProducers finds no open transaction)', { timeout: 180_000 }, async () => {
+    const input = uniqueName('leftover-clean-in');
+    const output = uniqueName('leftover-clean-out');
+    const applicationId = uniqueName('leftover-clean');
+    await createTopics([
+      { name: input, partitions: 1 },
+      { name: output, partitions: 2 },
+    ]);
+    await produce(input, Array.from({ length: INPUTS }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
+    const first = startApp(applicationId, input, output, path);
+    try {
+      await first.start();
+      await readTopic(output, { expected: INPUTS, timeoutMs: 120_000, quietMs: 1500 });
+    } finally {
+      await first.stop();
+    }
+    const before = await outputEnd(output);
+    // The second producer of the id (epoch 1) checks; an abort would add a marker on each output partition.
+    const second = startApp(applicationId, input, output, path);
+    try {
+      await second.start();
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+    } finally {
+      await second.stop();
+    }
+    expect(await outputEnd(output)).toBe(before);
+    expect((await readTopic(output, { expected: INPUTS, timeoutMs: 30_000, quietMs: 1000 })).length).toBe(INPUTS);
+  });
 });
+
+describe('partitionsWithOpenTransaction (DescribeProducers against the broker)', () => {
+  it('names the partitions where a producer id has a transaction open, and no others', { timeout: 120_000 }, async () => {
+    const topic = uniqueName('open-tx');
+    await createTopics([{ name: topic, partitions: 3 }]);
+    const transactionalId = uniqueName('open-tx-id');
+    const client = kafka();
+    const cluster = createInternalCluster(client, { allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+    await cluster.connect();
+    try {
+      const eos = createEosManager({ logger: (client.logger() as unknown as KafkajsInternalLogger).namespace('test'), cluster, transactionTimeout: 60_000, transactional: true, transactionalId });
+      await eos.initProducerId();
+      const producerId = BigInt(String(eos.getProducerId()));
+      const sender = new WireRecordSender(cluster, eos, { transactionalId, compression: 'none', maxBatchBytes: 1_000_000, ackTimeoutMs: 30_000, retry: { initialRetryTime: 100, maxRetryTime: 500, retries: 2 } }, silentKafkaLogger);
+      const all = [0, 1, 2].map((partition) => ({ topic, partition }));
+      eos.beginTransaction();
+      await sender.send([{ topic, partition: 1, key: null, value: Buffer.from('open'), timestampMs: Date.now() }]);
+      expect(await partitionsWithOpenTransaction(cluster, producerId, all, silentKafkaLogger)).toEqual([{ topic, partition: 1 }]);
+      // Another producer id sees nothing of it.
+      expect(await partitionsWithOpenTransaction(cluster, producerId + 1n, all, silentKafkaLogger)).toEqual([]);
+      await eos.commit();
+      const closed = await waitForValue(async () => {
+        const open = await partitionsWithOpenTransaction(cluster, producerId, all, silentKafkaLogger);
+        return open.length === 0 ? open : undefined;
+      });
+      expect(closed).toEqual([]);
+      // A partition that does not exist cannot be vouched for: it counts as open.
+      expect(await partitionsWithOpenTransaction(cluster, producerId, [{ topic, partition: 7 }], silentKafkaLogger)).toEqual([{ topic, partition: 7 }]);
+    } finally {
+      await cluster.disconnect();
+    }
+  });
+});
+
+async function waitForValue<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Which partitions hold a transaction of one producer id still open, asked of each partition's leader with
+ * DescribeProducers (src/kafka/wire/describe-producers.ts). leftover-abort.ts aborts only where this finds one.
+ *
+ * Conservative by construction: a partition the answer says nothing certain about (a broker without the API, an
+ * error for the partition or the whole request, a partition missing from the answer) counts as open, so the
+ * caller aborts there as it would without the check.
+ */
+import type { Cluster } from 'kafkajs';
+import type { TopicPartition } from '../types.ts';
+import { describeError } from '../client-errors.ts';
+import type { KafkaLogger } from '../logger.ts';
+import {
+  decodeDescribeProducersResponse,
+  DESCRIBE_PRODUCERS_API_KEY,
+  DESCRIBE_PRODUCERS_API_VERSION,
+  encodeDescribeProducersRequest,
+  type DescribeProducersResponse,
+} from '../wire/describe-producers.ts';
+import { sendToBroker, type KafkajsBroker, type KafkajsProtocolRequest } from './kafkajs-eos-internals.ts';
+
+export const GROUP_OFFSETS_TOPIC = '__consumer_offsets';
+
+export async function partitionsWithOpenTransaction(cluster: Cluster, producerId: bigint, partitions: readonly TopicPartition[], log: KafkaLogger): Promise<TopicPartition[]> {
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) {
+    let list = byTopic.get(topic);
+    if (list === undefined) byTopic.set(topic, (list = []));
+    list.push(partition);
+  }
+  const byLeader = new Map<string, { topic: string; partitions: number[] }[]>();
+  const open: TopicPartition[] = [];
+  try {
+    await cluster.addMultipleTargetTopics([...byTopic.keys()]);
+    await cluster.refreshMetadataIfNecessary();
+  } catch (error) {
+    log.debug({ producerId: String(producerId), err: describeError(error) }, 'describing producers: no metadata; every partition counts as open');
+    return [...partitions];
+  }
+  for (const [topic, list] of byTopic) {
+    const leaders = cluster.findLeaderForPartitions(topic, list) as Record<string, number[]>;
+    const led = new Set<number>();
+    for (const [nodeId, ps] of Object.entries(leaders)) {
+      let topics = byLeader.get(nodeId);
+      if (topics === undefined) byLeader.set(nodeId, (topics = []));
+      topics.push({ topic, partitions: ps });
+      for (const p of ps) led.add(p);
+    }
+    for (const p of list) if (!led.has(p)) open.push({ topic, partition: p });
+  }
+  await Promise.all(
+    [...byLeader].map(async ([nodeId, topics]) => {
+      const asked = topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+      let response: DescribeProducersResponse;
+      try {
+        const broker = (await cluster.findBroker({ nodeId })) as unknown as KafkajsBroker;
+        const range = broker.versions?.[DESCRIBE_PRODUCERS_API_KEY];
+        if (range === undefined || range.minVersion > DESCRIBE_PRODUCERS_API_VERSION || range.maxVersion < DESCRIBE_PRODUCERS_API_VERSION) {
+          open.push(...asked);
+          return;
+        }
+        response = await sendToBroker(broker, describeProducersRequest(topics.map((t) => ({ topic: t.topic, partitions: t.partitions }))));
+      } catch (error) {
+        log.debug({ producerId: String(producerId), broker: nodeId, err: describeError(error) }, 'describing producers failed; its partitions count as open');
+        open.push(...asked);
+        return;
+      }
+      const answered = new Map(response.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p]));
+      for (const tp of asked) {
+        const described = answered.get(`${tp.topic}\u0000${tp.partition}`);
+        if (described === undefined || described.errorCode !== 0 || described.activeProducers.some((p) => p.producerId === producerId && p.currentTxnStartOffset >= 0n)) {
+          open.push(tp);
+        }
+      }
+    }),
+  );
+  return open;
+}
+
+/**
+ * The partition of the group offsets topic that holds a group's offsets: Java's String.hashCode of the group id,
+ * its sign bit cleared, modulo the topic's partition count (as the group coordinator places groups).
+ */
+export function groupOffsetsPartition(groupId: string, partitionCount: number): number {
+  let hash = 0;
+  for (let i = 0; i < groupId.length; i++) hash = (Math.imul(hash, 31) + groupId.charCodeAt(i)) | 0;
+  return (hash & 0x7fffffff) % partitionCount;
+}
+
+function describeProducersRequest(topics: readonly { topic: string; partitions: readonly number[] }[]): KafkajsProtocolRequest<DescribeProducersResponse> {
+  const body = encodeDescribeProducersRequest(topics);
+  return {
+    request: {
+      apiKey: DESCRIBE_PRODUCERS_API_KEY,
+      apiVersion: DESCRIBE_PRODUCERS_API_VERSION,
+      apiName: 'DescribeProducers',
+      expectResponse: () => true,
+      encode: () => Promise.resolve({ buf: body, buffer: body }),
+    },
+    response: {
+      decode: (raw) => {
+        const decoded = decodeDescribeProducersResponse(raw);
+        return Promise.resolve(Object.assign(decoded, { clientSideThrottleTime: decoded.throttleTimeMs }));
+      },
+      parse: (decoded) => Promise.resolve(decoded),
+    },
+  };
+}
