@@ -33,8 +33,9 @@ export interface SluiceConfig {
   /** Compression of the record batches sluice writes (exactly-once producers): none or gzip. */
   readonly producerCompression: 'none' | 'gzip';
   /**
-   * How exactly-once producers write records: 'wire' (default: sluice encodes the record batches and sends one
-   * Produce request per broker per commit) or 'kafkajs' (kafkajs's own producer, the previous path).
+   * How exactly-once producers write records: 'wire' (the default: sluice encodes the record batches and sends one
+   * Produce request per broker per commit) or 'kafkajs' (kafkajs's own producer, for a broker that does not accept
+   * Produce v7).
    */
   readonly producePath: 'wire' | 'kafkajs';
   /** TLS to the brokers; on when --kafka-ssl or a CA file is given. */
@@ -295,7 +296,7 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
     stallTimeoutMs: integer(S.stallTimeout, flags, env, 30_000, 1_000, 86_400_000),
     maxRecordBytes: integer(S.maxRecordBytes, flags, env, 1_000_000, 1_024, 100_000_000),
     producerCompression: oneOf(S.producerCompression, flags, env, ['none', 'gzip'] as const, 'none'),
-    producePath: oneOf(S.producePath, flags, env, ['wire', 'kafkajs'] as const, 'kafkajs'),
+    producePath: oneOf(S.producePath, flags, env, ['wire', 'kafkajs'] as const, 'wire'),
     maxFutureSkewMs: optionalInteger(S.maxFutureSkew, flags, env, 0, 3_153_600_000_000),
     ssl,
     sslCaFile: caFile?.value,

@@ -15,7 +15,7 @@ export interface KafkajsClientOptions {
   readonly logLevel?: KafkajsLogLevel;
   /** Opens the TCP/TLS sockets; for proxies, and for fault injection in the conformance tests. */
   readonly socketFactory?: ISocketFactory;
-  /** How transactional producers write records (default: kafkajs's producer; the wire path is opt-in). */
+  /** How transactional producers write records (default: the wire path; `path: 'kafkajs'` for kafkajs's producer). */
   readonly produce?: ProduceOptions;
 }
 

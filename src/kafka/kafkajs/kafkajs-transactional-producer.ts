@@ -41,7 +41,7 @@ import { WireProducerSession } from './wire-producer-session.ts';
 
 /** How records are produced; see producer-session.ts. */
 export interface ProduceOptions {
-  /** 'kafkajs' (default): kafkajs's own producer; 'wire' (opt-in): batches encoded by src/kafka/wire/. */
+  /** 'wire' (default): batches encoded by src/kafka/wire/; 'kafkajs': kafkajs's own producer. */
   readonly path?: ProducePath;
   /** Compression of the record batches on the wire path. Default 'none'. */
   readonly compression?: CompressionCodec;
@@ -166,7 +166,7 @@ export class KafkajsTransactionalProducer implements TransactionalProducer {
     await this.closeProducer();
     const sessionOptions = { transactionalId: this.transactionalId, transactionTimeoutMs: this.options.transactionTimeoutMs, retry: TRANSACTIONAL_RETRY };
     const producer: ProducerSession =
-      this.produce.path === 'wire'
+      (this.produce.path ?? 'wire') === 'wire'
         ? new WireProducerSession(
             this.kafka,
             {

@@ -15,22 +15,25 @@ const logger: KafkaLogger | undefined =
 
 const connection: KafkaConnection = { brokers: inject('kafkaBrokers').split(','), clientId: 'sluice-conformance' };
 
-conformanceSuite(
-  {
-    name: 'kafkajs',
-    create: (brokers) => createKafkajsClient(brokers, logger),
-    createWithFaults: (brokers) => {
-      const sockets = new FaultSockets();
-      return {
-        client: createKafkajsClient(brokers, logger, { socketFactory: sockets.factory }),
-        faults: {
-          failNextEndTxn: (count = 1) => sockets.failNext(ApiKey.EndTxn, count),
-          get endTxnFailures() {
-            return sockets.dropped.get(ApiKey.EndTxn) ?? 0;
+// Both produce paths of the transactional producer: the wire path (the default) and kafkajs's own producer.
+for (const path of ['wire', 'kafkajs'] as const) {
+  conformanceSuite(
+    {
+      name: `kafkajs, ${path} produce path`,
+      create: (brokers) => createKafkajsClient(brokers, logger, { produce: { path } }),
+      createWithFaults: (brokers) => {
+        const sockets = new FaultSockets();
+        return {
+          client: createKafkajsClient(brokers, logger, { socketFactory: sockets.factory, produce: { path } }),
+          faults: {
+            failNextEndTxn: (count = 1) => sockets.failNext(ApiKey.EndTxn, count),
+            get endTxnFailures() {
+              return sockets.dropped.get(ApiKey.EndTxn) ?? 0;
+            },
           },
-        },
-      };
+        };
+      },
     },
-  },
-  connection,
-);
+    connection,
+  );
+}

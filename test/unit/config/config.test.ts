@@ -14,9 +14,9 @@ describe('config', () => {
 
   it('produces through kafkajs without compression unless told otherwise (the wire path is opt-in)', () => {
     const defaults = loadConfig({}, { KAFKA_BROKERS: 'a:1' });
-    expect([defaults.producePath, defaults.producerCompression]).toEqual(['kafkajs', 'none']);
-    const set = loadConfig({ 'producer-compression': 'gzip' }, { KAFKA_BROKERS: 'a:1', SLUICE_PRODUCE_PATH: 'wire' });
-    expect([set.producePath, set.producerCompression]).toEqual(['wire', 'gzip']);
+    expect([defaults.producePath, defaults.producerCompression]).toEqual(['wire', 'none']);
+    const set = loadConfig({ 'producer-compression': 'gzip' }, { KAFKA_BROKERS: 'a:1', SLUICE_PRODUCE_PATH: 'kafkajs' });
+    expect([set.producePath, set.producerCompression]).toEqual(['kafkajs', 'gzip']);
   });
 
   it.each([
