@@ -103,7 +103,7 @@ const commit = `${git('log', '-1', '--format=%h', '--', 'src')} (checkout ${git(
 const badInput = join(import.meta.dirname, 'bad-input.md');
 const write = () => {
   const appendix = existsSync(badInput) ? `\n${readFileSync(badInput, 'utf8')}` : '';
-  writeFileSync(out, resultsMarkdown(results, { command, seed, commit, startedAt, durationMs: Date.now() - startedAt.getTime(), kafkaVersion }) + appendix);
+  writeFileSync(out, resultsMarkdown(results, { command, seed, commit, startedAt, durationMs: Date.now() - startedAt.getTime(), kafkaVersion, ...(process.env.CHAOS_PRODUCE_PATH === undefined ? {} : { producePath: process.env.CHAOS_PRODUCE_PATH }) }) + appendix);
 };
 try {
   for (const name of chosen) {

@@ -9,6 +9,8 @@ export interface RunInfo {
   readonly startedAt: Date;
   readonly durationMs: number;
   readonly kafkaVersion: string;
+  /** CHAOS_PRODUCE_PATH when set, else undefined (sluice's default). */
+  readonly producePath?: string;
 }
 
 function faultsOf(r: ScenarioResult): string {
@@ -25,7 +27,7 @@ export function resultsMarkdown(results: readonly ScenarioResult[], info: RunInf
   const lines: string[] = [];
   lines.push('# Chaos run');
   lines.push('');
-  lines.push(`${info.startedAt.toISOString()}, engine (src/) at ${info.commit}, Apache Kafka ${info.kafkaVersion}, ${Math.round(info.durationMs / 1000)} s.`);
+  lines.push(`${info.startedAt.toISOString()}, engine (src/) at ${info.commit}, Apache Kafka ${info.kafkaVersion}, produce path ${info.producePath ?? "sluice's default"}, ${Math.round(info.durationMs / 1000)} s.`);
   lines.push('');
   lines.push('Reproduce (same seed, same inputs and fault points; timing still varies):');
   lines.push('');
