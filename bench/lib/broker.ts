@@ -58,7 +58,10 @@ export async function startBroker(external: string | undefined): Promise<Broker>
   // Registered before starting, so an interrupted start is cleaned up too (stop is a no-op without a pid file).
   onCleanup(stop);
   process.stderr.write(`bench: starting a Kafka broker on 127.0.0.1:${port} ...\n`);
-  const { stdout } = await run('bash', [KAFKA_SH, 'start', '--port', String(port)], { timeout: 180_000 });
+  // Kafka's default initial rebalance delay (the script's is 0): the instances of a multi-instance run, started
+  // together, join one first rebalance; with 0 the first one alone was assigned every partition and had processed
+  // most of the input by the time the second joined (the run then measures nothing).
+  const { stdout } = await run('bash', [KAFKA_SH, 'start', '--port', String(port), '--set', 'group.initial.rebalance.delay.ms=3000'], { timeout: 180_000 });
   const address = stdout.trim().split('\n').pop() ?? `127.0.0.1:${port}`;
   let pid: number | undefined;
   try {

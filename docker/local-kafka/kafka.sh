@@ -10,6 +10,8 @@
 #         [--sasl-ssl-port M --tls-keystore FILE --scram USER=PASSWORD ...]
 #                                     also listen for SASL_SSL on M: TLS with the PEM key + certificate chain in
 #                                     FILE, SCRAM-SHA-512 users added when the storage is formatted
+#         [--set KEY=VALUE ...]       a broker setting over the script's own (e.g. the bench's
+#                                     group.initial.rebalance.delay.ms=3000, Kafka's default; this script's is 0)
 #   kafka.sh stop  [--port N | --all] stop the broker(s) started by this script (their data is removed)
 #         [--keep-data]               keep the data, so `resume` brings the same broker back
 #         [--kill]                    SIGKILL instead of a clean shutdown
@@ -140,7 +142,7 @@ java_opts() {
 }
 
 start() {
-  local port=19092 proxy_port="" external_port="" sport="" keystore="" scram=()
+  local port=19092 proxy_port="" external_port="" sport="" keystore="" scram=() settings=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --port) port="${2:?--port needs a number}"; shift 2 ;;
@@ -149,7 +151,8 @@ start() {
       --sasl-ssl-port) sport="${2:?--sasl-ssl-port needs a number}"; shift 2 ;;
       --tls-keystore) keystore="${2:?--tls-keystore needs a PEM file}"; shift 2 ;;
       --scram) scram+=("${2:?--scram needs USER=PASSWORD}"); shift 2 ;;
-      *) die "unknown option '$1' for start (expected --port N, --proxy-port M, --external-port P, --sasl-ssl-port M, --tls-keystore FILE, --scram USER=PASSWORD)" ;;
+      --set) settings+=("${2:?--set needs KEY=VALUE}"); shift 2 ;;
+      *) die "unknown option '$1' for start (expected --port N, --proxy-port M, --external-port P, --sasl-ssl-port M, --tls-keystore FILE, --scram USER=PASSWORD, --set KEY=VALUE)" ;;
     esac
   done
   [[ "$port" =~ ^[0-9]+$ ]] || die "port '$port' is not a number"
@@ -164,7 +167,10 @@ start() {
     port_in_use "$sport" && die "port $sport is already in use by another process; choose another with --sasl-ssl-port"
   fi
   local scram_args=() entry
-  for entry in "${scram[@]}"; do
+  for entry in ${settings[@]+"${settings[@]}"}; do
+    [[ "$entry" =~ ^[a-z][a-z0-9._-]*=.*$ ]] || die "--set '$entry' is not KEY=VALUE (a broker setting such as group.initial.rebalance.delay.ms=3000)"
+  done
+  for entry in ${scram[@]+"${scram[@]}"}; do
     [[ "$entry" == *=* ]] || die "--scram '$entry' is not USER=PASSWORD"
     scram_args+=(--add-scram "SCRAM-SHA-512=[name=${entry%%=*},password=${entry#*=}]")
   done
@@ -185,6 +191,8 @@ start() {
   rm -rf "$dir"
   mkdir -p "$dir/data"
   write_config "$dir" "$port" "$cport" "$proxy_port" "$external_port" "$sport" "$keystore"
+  # Later lines of a properties file win: --set overrides the settings above.
+  for entry in ${settings[@]+"${settings[@]}"}; do printf '%s\n' "$entry" >>"$dir/server.properties"; done
   printf 'direct=127.0.0.1:%s\nproxy=%s\nupstream=%s\n' "$port" \
     "${proxy_port:+127.0.0.1:$proxy_port}" "${external_port:+127.0.0.1:$external_port}" >"$dir/addresses"
   local cp="$lib/*"

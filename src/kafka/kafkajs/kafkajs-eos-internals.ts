@@ -53,6 +53,34 @@ export interface KafkajsProtocolRequest<T> {
   readonly response: { decode(raw: Buffer): Promise<T>; parse(decoded: T): Promise<T> };
 }
 
+/**
+ * A request whose body sluice encodes itself (src/kafka/wire/), for kafkajs's connection to send as it is. The
+ * decoded response's throttle time becomes kafkajs's `clientSideThrottleTime`: the connection delays its next
+ * requests by it, as for its own requests.
+ */
+export function encodedRequest<T extends { readonly throttleTimeMs: number }>(
+  api: { readonly key: number; readonly version: number; readonly name: string },
+  body: Buffer,
+  decode: (raw: Buffer) => T,
+): KafkajsProtocolRequest<T> {
+  return {
+    request: {
+      apiKey: api.key,
+      apiVersion: api.version,
+      apiName: api.name,
+      expectResponse: () => true,
+      encode: () => Promise.resolve({ buf: body, buffer: body }),
+    },
+    response: {
+      decode: (raw) => {
+        const decoded = decode(raw);
+        return Promise.resolve(Object.assign(decoded, { clientSideThrottleTime: decoded.throttleTimeMs }));
+      },
+      parse: (decoded) => Promise.resolve(decoded),
+    },
+  };
+}
+
 /** The broker methods the wire path uses: the api versions it negotiated and its (private) request sender. */
 export interface KafkajsBroker {
   readonly nodeId: number;

@@ -17,7 +17,7 @@ import {
   encodeDescribeProducersRequest,
   type DescribeProducersResponse,
 } from '../wire/describe-producers.ts';
-import { sendToBroker, type KafkajsBroker, type KafkajsProtocolRequest } from './kafkajs-eos-internals.ts';
+import { encodedRequest, sendToBroker, type KafkajsBroker, type KafkajsProtocolRequest } from './kafkajs-eos-internals.ts';
 
 export const GROUP_OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -88,21 +88,6 @@ export function groupOffsetsPartition(groupId: string, partitionCount: number): 
 }
 
 function describeProducersRequest(topics: readonly { topic: string; partitions: readonly number[] }[]): KafkajsProtocolRequest<DescribeProducersResponse> {
-  const body = encodeDescribeProducersRequest(topics);
-  return {
-    request: {
-      apiKey: DESCRIBE_PRODUCERS_API_KEY,
-      apiVersion: DESCRIBE_PRODUCERS_API_VERSION,
-      apiName: 'DescribeProducers',
-      expectResponse: () => true,
-      encode: () => Promise.resolve({ buf: body, buffer: body }),
-    },
-    response: {
-      decode: (raw) => {
-        const decoded = decodeDescribeProducersResponse(raw);
-        return Promise.resolve(Object.assign(decoded, { clientSideThrottleTime: decoded.throttleTimeMs }));
-      },
-      parse: (decoded) => Promise.resolve(decoded),
-    },
-  };
+  const api = { key: DESCRIBE_PRODUCERS_API_KEY, version: DESCRIBE_PRODUCERS_API_VERSION, name: 'DescribeProducers' };
+  return encodedRequest(api, encodeDescribeProducersRequest(topics), decodeDescribeProducersResponse);
 }

@@ -23,7 +23,7 @@ import { decodeProduceResponse, encodeProduceRequest, PRODUCE_API_KEY, PRODUCE_A
 import type { CompressionCodec } from '../wire/record-batch-encoder.ts';
 import { describeError, toProducerError } from '../client-errors.ts';
 import type { KafkaLogger } from '../logger.ts';
-import { createErrorFromCode, sendToBroker, type EosManager, type KafkajsBroker, type KafkajsProtocolRequest } from './kafkajs-eos-internals.ts';
+import { createErrorFromCode, encodedRequest, sendToBroker, type EosManager, type KafkajsBroker, type KafkajsProtocolRequest } from './kafkajs-eos-internals.ts';
 import { retryRequest, type RetryPolicy } from './retry-request.ts';
 
 export interface WireSendOptions {
@@ -240,23 +240,7 @@ export class WireRecordSender {
       timeoutMs: this.options.ackTimeoutMs,
       topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
     });
-    return {
-      request: {
-        apiKey: PRODUCE_API_KEY,
-        apiVersion: PRODUCE_API_VERSION,
-        apiName: 'Produce',
-        expectResponse: () => true,
-        encode: () => Promise.resolve({ buf: body, buffer: body }),
-      },
-      response: {
-        // clientSideThrottleTime: kafkajs's connection delays the next requests by it, as for its own Produce v7.
-        decode: (raw) => {
-          const decoded = decodeProduceResponse(raw);
-          return Promise.resolve(Object.assign(decoded, { clientSideThrottleTime: decoded.throttleTimeMs }));
-        },
-        parse: (decoded) => Promise.resolve(decoded),
-      },
-    };
+    return encodedRequest({ key: PRODUCE_API_KEY, version: PRODUCE_API_VERSION, name: 'Produce' }, body, decodeProduceResponse);
   }
 
   private partitionError(batch: PreparedBatch, error: unknown, when: string): SluiceError {
