@@ -15,28 +15,35 @@ import {
   DESCRIBE_PRODUCERS_API_KEY,
   DESCRIBE_PRODUCERS_API_VERSION,
   encodeDescribeProducersRequest,
+  type ActiveProducer,
   type DescribeProducersResponse,
 } from '../wire/describe-producers.ts';
 import { encodedRequest, sendToBroker, type KafkajsBroker, type KafkajsProtocolRequest } from './kafkajs-eos-internals.ts';
 
 export const GROUP_OFFSETS_TOPIC = '__consumer_offsets';
 
-export async function partitionsWithOpenTransaction(cluster: Cluster, producerId: bigint, partitions: readonly TopicPartition[], log: KafkaLogger): Promise<TopicPartition[]> {
+/** What a partition's leader said of its producers; `unknown` when it said nothing certain. */
+export type PartitionProducers =
+  | { readonly topic: string; readonly partition: number; readonly known: true; readonly producers: readonly ActiveProducer[] }
+  | { readonly topic: string; readonly partition: number; readonly known: false; readonly why: string };
+
+/** Asks each partition's leader (DescribeProducers) which producers it knows there, one request per leader. */
+export async function describePartitionProducers(cluster: Cluster, partitions: readonly TopicPartition[]): Promise<PartitionProducers[]> {
   const byTopic = new Map<string, number[]>();
   for (const { topic, partition } of partitions) {
     let list = byTopic.get(topic);
     if (list === undefined) byTopic.set(topic, (list = []));
     list.push(partition);
   }
-  const byLeader = new Map<string, { topic: string; partitions: number[] }[]>();
-  const open: TopicPartition[] = [];
+  const unknown = (tp: TopicPartition, why: string): PartitionProducers => ({ ...tp, known: false, why });
   try {
     await cluster.addMultipleTargetTopics([...byTopic.keys()]);
     await cluster.refreshMetadataIfNecessary();
   } catch (error) {
-    log.debug({ producerId: String(producerId), err: describeError(error) }, 'describing producers: no metadata; every partition counts as open');
-    return [...partitions];
+    return partitions.map((tp) => unknown(tp, `no metadata: ${describeError(error)}`));
   }
+  const byLeader = new Map<string, { topic: string; partitions: number[] }[]>();
+  const result: PartitionProducers[] = [];
   for (const [topic, list] of byTopic) {
     const leaders = cluster.findLeaderForPartitions(topic, list) as Record<string, number[]>;
     const led = new Set<number>();
@@ -46,7 +53,7 @@ export async function partitionsWithOpenTransaction(cluster: Cluster, producerId
       topics.push({ topic, partitions: ps });
       for (const p of ps) led.add(p);
     }
-    for (const p of list) if (!led.has(p)) open.push({ topic, partition: p });
+    for (const p of list) if (!led.has(p)) result.push(unknown({ topic, partition: p }, 'no leader'));
   }
   await Promise.all(
     [...byLeader].map(async ([nodeId, topics]) => {
@@ -56,24 +63,37 @@ export async function partitionsWithOpenTransaction(cluster: Cluster, producerId
         const broker = (await cluster.findBroker({ nodeId })) as unknown as KafkajsBroker;
         const range = broker.versions?.[DESCRIBE_PRODUCERS_API_KEY];
         if (range === undefined || range.minVersion > DESCRIBE_PRODUCERS_API_VERSION || range.maxVersion < DESCRIBE_PRODUCERS_API_VERSION) {
-          open.push(...asked);
+          result.push(...asked.map((tp) => unknown(tp, `broker ${nodeId} lacks DescribeProducers v${DESCRIBE_PRODUCERS_API_VERSION}`)));
           return;
         }
         response = await sendToBroker(broker, describeProducersRequest(topics.map((t) => ({ topic: t.topic, partitions: t.partitions }))));
       } catch (error) {
-        log.debug({ producerId: String(producerId), broker: nodeId, err: describeError(error) }, 'describing producers failed; its partitions count as open');
-        open.push(...asked);
+        result.push(...asked.map((tp) => unknown(tp, `broker ${nodeId}: ${describeError(error)}`)));
         return;
       }
       const answered = new Map(response.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p]));
       for (const tp of asked) {
         const described = answered.get(`${tp.topic}\u0000${tp.partition}`);
-        if (described === undefined || described.errorCode !== 0 || described.activeProducers.some((p) => p.producerId === producerId && p.currentTxnStartOffset >= 0n)) {
-          open.push(tp);
-        }
+        if (described === undefined) result.push(unknown(tp, 'missing from the answer'));
+        else if (described.errorCode !== 0) result.push(unknown(tp, `error code ${described.errorCode}${described.errorMessage === null ? '' : `: ${described.errorMessage}`}`));
+        else result.push({ ...tp, known: true, producers: described.activeProducers });
       }
     }),
   );
+  return result;
+}
+
+export async function partitionsWithOpenTransaction(cluster: Cluster, producerId: bigint, partitions: readonly TopicPartition[], log: KafkaLogger): Promise<TopicPartition[]> {
+  const described = await describePartitionProducers(cluster, partitions);
+  const open: TopicPartition[] = [];
+  for (const d of described) {
+    if (!d.known) {
+      log.debug({ producerId: String(producerId), topic: d.topic, partition: d.partition, why: d.why }, 'describing producers: no certain answer; the partition counts as open');
+      open.push({ topic: d.topic, partition: d.partition });
+    } else if (d.producers.some((p) => p.producerId === producerId && p.currentTxnStartOffset >= 0n)) {
+      open.push({ topic: d.topic, partition: d.partition });
+    }
+  }
   return open;
 }
 

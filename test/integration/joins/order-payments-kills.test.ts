@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../../src/testing/index.ts';
 import type { Customer, Order, Payment, SettledOrder } from '../../../topologies/order-payments.ts';
 import { brokers, committedTotal, createTopics, endOffsets, produce, readTopic, uniqueName, type Message } from '../support/kafka.ts';
+import { explainShortfall } from '../support/diagnose.ts';
 import { startSluice, waitFor, type SluiceProcess } from '../support/sluice-process.ts';
 
 const fixture = join(import.meta.dirname, '..', 'fixtures', 'order-payments.ts');
@@ -126,6 +127,10 @@ describe('order payments across two SIGKILLs', () => {
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     const last = runs[runs.length - 1] as SluiceProcess;
+    // Short of output: say why while the last run still holds its state (CI keeps no logs).
+    if (settled.length < total + PARTITIONS || [...revenue].some(([tier, sum]) => lastRevenue.get(tier) !== sum)) {
+      console.log(`[order-payments] shortfall:\n${await explainShortfall({ applicationId, topics: Object.values(topics), logFiles: runs.map((r) => r.logFile) })}`);
+    }
     last.kill('SIGTERM');
     const code = await last.exited;
 
