@@ -17,6 +17,7 @@
  * the flexible headers by the body starting with the request header's (empty) tagged fields, and by the decoder
  * skipping the response header's.
  */
+import { Reader } from './primitives.ts';
 import { sizeOfUnsignedVarint, writeUnsignedVarint } from './varint.ts';
 
 export const DESCRIBE_PRODUCERS_API_KEY = 61;
@@ -104,64 +105,4 @@ export function decodeDescribeProducersResponse(raw: Buffer): DescribeProducersR
   }
   r.skipTaggedFields();
   return { throttleTimeMs, partitions };
-}
-
-class Reader {
-  private at = 0;
-
-  constructor(private readonly buffer: Buffer) {}
-
-  int16(): number {
-    const v = this.buffer.readInt16BE(this.at);
-    this.at += 2;
-    return v;
-  }
-
-  int32(): number {
-    const v = this.buffer.readInt32BE(this.at);
-    this.at += 4;
-    return v;
-  }
-
-  int64(): bigint {
-    const v = this.buffer.readBigInt64BE(this.at);
-    this.at += 8;
-    return v;
-  }
-
-  unsignedVarint(): number {
-    let value = 0;
-    for (let shift = 0; shift <= 28; shift += 7) {
-      if (this.at >= this.buffer.length) throw new RangeError('truncated varint');
-      const byte = this.buffer[this.at++] as number;
-      value += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return value;
-    }
-    throw new RangeError('varint longer than 5 bytes');
-  }
-
-  /** A compact array's length (the varint holds length + 1; 0 is a null array, read as empty). */
-  compactLength(): number {
-    return Math.max(0, this.unsignedVarint() - 1);
-  }
-
-  compactString(): string | null {
-    const n = this.unsignedVarint();
-    if (n === 0) return null;
-    const end = this.at + n - 1;
-    if (end > this.buffer.length) throw new RangeError('truncated string');
-    const s = this.buffer.toString('utf8', this.at, end);
-    this.at = end;
-    return s;
-  }
-
-  skipTaggedFields(): void {
-    const count = this.unsignedVarint();
-    for (let i = 0; i < count; i++) {
-      this.unsignedVarint(); // tag
-      const size = this.unsignedVarint();
-      if (this.at + size > this.buffer.length) throw new RangeError('truncated tagged field');
-      this.at += size;
-    }
-  }
 }
