@@ -7,13 +7,13 @@
  * instance a member (records committed before are not counted) and stops when the committed offsets reach
  * the end of the input and of every repartition topic. CPU is the user+system time of
  * the engine's process tree over that interval, RSS the peak resident set (VmHWM, summed over processes).
- * Transactions/s: sluice's sluice_commits_total{result="committed"} (one transaction per task commit), the JVM
+ * Transactions/s: sluice's sluice_transactions_committed_total (one per task commit, or per interval with sluice-pi), the JVM
  * peer's stream-thread commit-total (one transaction per thread commit under exactly_once_v2); the Python
  * peer reports none. Every run's output is read back read_committed and checked against the input.
  *
  * Settings (environment): BENCH_REPEAT, BENCH_RECORDS (pass-through, re-key, windowed), BENCH_COUNT_KEYS
  * (running count: 2 records per key), BENCH_PARTITION_SWEEP (4,32,128), BENCH_SCENARIOS (ids, comma-separated),
- * BENCH_ENGINES (sluice,sluice-x2,kafka-streams,quix), BENCH_VALUE_BYTES, BENCH_KEYS, BENCH_TIMEOUT_MS, KAFKA_BROKERS or
+ * BENCH_ENGINES (sluice,sluice-x2,sluice-pi,kafka-streams,quix; sluice-pi: --eos-producer per-instance, only when named), BENCH_VALUE_BYTES, BENCH_KEYS, BENCH_TIMEOUT_MS, KAFKA_BROKERS or
  * BENCH_BROKER_PORT, BENCH_RESULTS_NAME (bench/results/<name>.md and .json; default the date, -quick for --quick).
  */
 import { randomBytes } from 'node:crypto';
@@ -86,7 +86,8 @@ function scenarios(): Scenario[] {
   }
   return list
     .filter((s) => onlyScenarios === undefined || onlyScenarios.includes(s.id))
-    .map((s) => ({ ...s, engines: s.engines.filter((e) => onlyEngines === undefined || onlyEngines.includes(e)) }))
+    // sluice-pi (one transaction per instance) runs where sluice runs, when BENCH_ENGINES names it.
+    .map((s) => ({ ...s, engines: [...s.engines, ...(s.engines.includes('sluice') ? (['sluice-pi'] as const) : [])].filter((e) => (onlyEngines === undefined ? e !== 'sluice-pi' : onlyEngines.includes(e))) }))
     .filter((s) => s.engines.length > 0);
 }
 

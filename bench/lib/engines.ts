@@ -16,12 +16,13 @@ export { metricSum };
 
 const run = promisify(execFile);
 
-export type EngineId = 'sluice' | 'sluice-x2' | 'kafka-streams' | 'quix';
+export type EngineId = 'sluice' | 'sluice-x2' | 'sluice-pi' | 'kafka-streams' | 'quix';
 export type TopologyId = 'passthrough' | 'rekey' | 'table-count' | 'windowed-count';
 
 export const ENGINE_LABELS: Record<EngineId, string> = {
   sluice: 'sluice',
   'sluice-x2': 'sluice ×2',
+  'sluice-pi': 'sluice, one transaction per instance',
   'kafka-streams': 'Kafka Streams',
   quix: 'Quix Streams',
 };
@@ -56,11 +57,11 @@ export function httpPort(): Promise<number> {
 }
 
 
-/** sluice's committed task transactions (sluice_commits_total{result="committed"}) on one instance. */
+/** sluice's committed Kafka transactions (sluice_transactions_committed_total) on one instance. */
 export async function sluiceCommits(port: number): Promise<number | undefined> {
   try {
     const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
-    return metricSum(await response.text(), 'sluice_commits_total', 'result="committed"');
+    return metricSum(await response.text(), 'sluice_transactions_committed_total');
   } catch {
     return undefined;
   }
@@ -109,14 +110,15 @@ const SLUICE_FILES: Record<TopologyId, string> = {
 
 export async function startEngine(engine: EngineId, spec: RunSpec): Promise<EngineRun> {
   const env = { BENCH_INPUT: spec.input, BENCH_OUTPUT: spec.output, BENCH_LATE: spec.late, BENCH_BROKERS: spec.brokers, BENCH_APP_ID: spec.appId };
-  if (engine === 'sluice' || engine === 'sluice-x2') {
-    const n = engine === 'sluice' ? 1 : 2;
+  if (engine === 'sluice' || engine === 'sluice-x2' || engine === 'sluice-pi') {
+    const n = engine === 'sluice-x2' ? 2 : 1;
+    const extra = engine === 'sluice-pi' ? ['--eos-producer', 'per-instance'] : [];
     const ports: number[] = [];
     const children: Child[] = [];
     for (let i = 0; i < n; i++) {
       const port = await httpPort();
       ports.push(port);
-      children.push(spawnChild(n === 1 ? spec.name : `${spec.name}-${i + 1}`, sluiceArgs(SLUICE_FILES[spec.topology], spec.brokers, spec.appId, ['--http-port', String(port)]), { env }));
+      children.push(spawnChild(n === 1 ? spec.name : `${spec.name}-${i + 1}`, sluiceArgs(SLUICE_FILES[spec.topology], spec.brokers, spec.appId, ['--http-port', String(port), ...extra]), { env }));
     }
     return {
       children,

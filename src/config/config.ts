@@ -38,6 +38,12 @@ export interface SluiceConfig {
    * Produce v7).
    */
   readonly producePath: 'wire' | 'kafkajs';
+  /**
+   * Exactly-once: 'per-task' (the default: each task commits in its own transaction, under its own transactional
+   * id) or 'per-instance' (one transaction per commit interval for all tasks of the instance, fenced by the group
+   * generation; docs/shared-producer.md). 'per-instance' needs the wire produce path.
+   */
+  readonly eosProducer: 'per-task' | 'per-instance';
   /** TLS to the brokers; on when --kafka-ssl or a CA file is given. */
   readonly ssl: boolean;
   readonly sslCaFile: string | undefined;
@@ -80,6 +86,7 @@ const S = {
   maxRecordBytes: { flag: 'max-record-bytes', env: ['SLUICE_MAX_RECORD_BYTES'] },
   producerCompression: { flag: 'producer-compression', env: ['SLUICE_PRODUCER_COMPRESSION'] },
   producePath: { flag: 'produce-path', env: ['SLUICE_PRODUCE_PATH'] },
+  eosProducer: { flag: 'eos-producer', env: ['SLUICE_EOS_PRODUCER'] },
   maxFutureSkew: { flag: 'max-future-skew-ms', env: ['SLUICE_MAX_FUTURE_SKEW_MS'] },
   ssl: { flag: 'kafka-ssl', env: ['SLUICE_KAFKA_SSL'] },
   allowPlaintextSasl: { flag: 'kafka-allow-plaintext-sasl', env: ['SLUICE_KAFKA_ALLOW_PLAINTEXT_SASL'] },
@@ -279,6 +286,12 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
     schemaRegistry = { url: registryUrl, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
   }
   const guaranteeDefaultInterval = processingGuarantee === 'exactly_once' ? 100 : 1000;
+  const producePath = oneOf(S.producePath, flags, env, ['wire', 'kafkajs'] as const, 'wire');
+  const eosProducer = oneOf(S.eosProducer, flags, env, ['per-task', 'per-instance'] as const, 'per-task');
+  if (eosProducer === 'per-instance' && producePath !== 'wire') {
+    const source = read(S.eosProducer, flags, env)?.source ?? '--eos-producer';
+    throw new ConfigError(`${source} is "per-instance", which needs the wire produce path (--produce-path wire); the produce path is "${producePath}"`, { context: { field: source } });
+  }
   return {
     brokers,
     applicationId: read(S.applicationId, flags, env)?.value,
@@ -296,7 +309,8 @@ export function loadConfig(flags: ConfigInput, env: ConfigInput, defaults: { req
     stallTimeoutMs: integer(S.stallTimeout, flags, env, 30_000, 1_000, 86_400_000),
     maxRecordBytes: integer(S.maxRecordBytes, flags, env, 1_000_000, 1_024, 100_000_000),
     producerCompression: oneOf(S.producerCompression, flags, env, ['none', 'gzip'] as const, 'none'),
-    producePath: oneOf(S.producePath, flags, env, ['wire', 'kafkajs'] as const, 'wire'),
+    producePath,
+    eosProducer,
     maxFutureSkewMs: optionalInteger(S.maxFutureSkew, flags, env, 0, 3_153_600_000_000),
     ssl,
     sslCaFile: caFile?.value,

@@ -58,6 +58,19 @@ export interface Assignment {
   readonly generationId: number;
   readonly memberId: string;
   readonly partitions: readonly TopicPartition[];
+  /**
+   * The member as the group coordinator knows it (its generation id), when the adapter can tell: what a
+   * transaction shared by all of this member's tasks sends with its offsets, so the coordinator refuses the
+   * commit of a member the group has moved on from (KIP-447).
+   */
+  readonly member?: GroupMember;
+}
+
+/** A consumer-group member in one generation, as TxnOffsetCommit v3+ carries it. */
+export interface GroupMember {
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
 }
 
 export interface BatchControls {
@@ -92,6 +105,11 @@ export interface GroupConsumer {
    * over (its assignment is in doubt until the next onAssignment), and with 'in-group' after the next join.
    */
   onMembershipChange?(listener: (membership: 'in-group' | 'rejoining') => void): void;
+  /**
+   * Optional: runs `hook` before each rejoin of the group, before the coordinator can start the next generation
+   * (the eager protocol's "partitions revoked"). The hook must not throw. Returns the function that removes it.
+   */
+  beforeRejoin?(hook: () => Promise<void>): () => void;
   /** Next fetch of that partition starts at `offset`. */
   seek(position: TopicPartitionOffset): void;
   pause(partitions: readonly TopicPartition[]): void;
@@ -105,7 +123,11 @@ export interface GroupConsumer {
 /** One open transaction. */
 export interface Transaction {
   send(records: readonly OutputRecord[]): Promise<void>;
-  sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /**
+   * With `member`, the coordinator accepts the offsets only from that member in that generation (ILLEGAL_GENERATION,
+   * UNKNOWN_MEMBER_ID otherwise): a transaction shared by several tasks is fenced by the group, not by its id.
+   */
+  sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], member?: GroupMember): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -173,8 +195,12 @@ export interface Admin {
   createTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** Offsets per partition of a topic. */
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
-  /** Committed offsets of a group for a topic: partition → next offset ('-1' when none). */
-  committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
+  /**
+   * Committed offsets of a group for a topic: partition → next offset ('-1' when none). With `requireStable`,
+   * waits while a transaction holding offsets of the group for the topic is still open, so the answer never
+   * predates a commit under way (a task taking over from a member that shares one transaction over its tasks).
+   */
+  committedOffsets(groupId: string, topic: string, options?: { readonly requireStable?: boolean }): Promise<Map<number, string>>;
   deleteTopics(names: readonly string[]): Promise<void>;
   /** Deletes the records of each partition below `offset` (DeleteRecords): frees repartition topics once consumed. */
   deleteRecordsBefore(topic: string, partitions: readonly { partition: number; offset: string }[]): Promise<void>;

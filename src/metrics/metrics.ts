@@ -13,6 +13,7 @@ export class Metrics {
   readonly processDuration: Histogram<'task'>;
   readonly commitDuration: Histogram<'task'>;
   readonly commits: Counter<'result'>;
+  readonly transactionsCommitted: Counter;
   readonly transactionsAborted: Counter<'reason'>;
   readonly watermark: Gauge<'task'>;
   readonly watermarkLag: Gauge<'task'>;
@@ -51,6 +52,11 @@ export class Metrics {
       registers,
     });
     this.commits = new Counter({ name: 'sluice_commits_total', help: 'Task commits by result (committed, aborted, failed).', labelNames: ['result'], registers });
+    this.transactionsCommitted = new Counter({
+      name: 'sluice_transactions_committed_total',
+      help: 'Kafka transactions committed: one per task commit, or one per commit interval for all tasks under --eos-producer per-instance.',
+      registers,
+    });
     this.transactionsAborted = new Counter({ name: 'sluice_transactions_aborted_total', help: 'Transactions aborted, by reason.', labelNames: ['reason'], registers });
     this.watermark = new Gauge({ name: 'sluice_watermark_timestamp_seconds', help: 'Current event-time watermark of a task, as a Unix timestamp.', labelNames: ['task'], registers });
     this.watermarkLag = new Gauge({ name: 'sluice_watermark_lag_seconds', help: 'Wall clock minus the task watermark.', labelNames: ['task'], registers });

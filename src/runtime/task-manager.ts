@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { SluiceConfig } from '../config/config.ts';
 import type { Topology } from '../dsl/define-topology.ts';
@@ -6,6 +7,8 @@ import { RecoveryBackoff } from '../eos/recovery-backoff.ts';
 import type { TaskCommitter } from '../eos/task-committer.ts';
 import { TaskCommits, type CommitResult } from '../eos/task-commits.ts';
 import { TransactionalCommitter } from '../eos/transactional-committer.ts';
+import { InstanceTransaction } from '../eos/instance-transaction.ts';
+import { SharedTaskCommitter } from '../eos/shared-task-committer.ts';
 import { ConfigError, SluiceError, TaskCorruptedError, TopologyError } from '../errors/index.ts';
 import type { Admin, Assignment, GroupConsumer, InputBatch, KafkaClient, OutputRecord, Producer, TopicPartition } from '../kafka/types.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -48,6 +51,18 @@ export interface TaskManagerOptions {
   readonly onFatal: (error: Error) => void;
 }
 
+/** The shared transaction's timeout: a SIGKILLed instance's open transaction blocks read_committed readers this long. */
+const SHARED_TRANSACTION_TIMEOUT_MS = 10_000;
+
+/**
+ * The transactional id of an instance's shared transaction: new on every start (the instance id, then a random
+ * part, so two applications in one process never share it). A restarted instance therefore cannot abort what
+ * its previous run left open; the coordinator aborts that after SHARED_TRANSACTION_TIMEOUT_MS.
+ */
+function sharedTransactionalId(applicationId: string, instanceId: string): string {
+  return `${applicationId}-instance-${instanceId}-${randomUUID().slice(0, 8)}`;
+}
+
 /** Records run through a task between two chances to commit. */
 const SLICE_RECORDS = 2_000;
 
@@ -85,6 +100,11 @@ export class TaskManager {
   private readonly repartitionTopics: ReadonlySet<string>;
   /** Producers of dropped tasks still closing, by task id: a rebuild waits for them (never two at once). */
   private readonly closing = new Map<string, Promise<void>>();
+  /** `eosProducer: 'per-instance'`: the one transaction all tasks commit through (src/eos/instance-transaction.ts). */
+  private readonly shared: InstanceTransaction | undefined;
+  /** Task ids of the latest assignment (set synchronously on the join): what the shared transaction may carry. */
+  private latestTasks = new Set<string>();
+  private removeRejoinHook: (() => void) | undefined;
 
   constructor(private readonly o: TaskManagerOptions) {
     this.restorer = new StateRestorer(o.client, o.plan, o.metrics, o.logger, o.config.stateDir === null ? null : join(o.config.stateDir, o.plan.applicationId));
@@ -94,11 +114,37 @@ export class TaskManager {
     this.stalls = new StallDetector(o.config.stallTimeoutMs, o.metrics, o.logger);
     this.debug = o.logger.isLevelEnabled('debug');
     this.repartitionTopics = new Set(o.plan.repartitionTopics.values());
+    if (o.config.processingGuarantee === 'exactly_once' && o.config.eosProducer === 'per-instance') {
+      const shared = new InstanceTransaction({
+        producer: o.client.transactionalProducer({ transactionalId: sharedTransactionalId(o.plan.applicationId, o.config.instanceId), transactionTimeoutMs: SHARED_TRANSACTION_TIMEOUT_MS }),
+        groupId: o.plan.applicationId,
+        onCommitted: () => o.metrics.transactionsCommitted.inc(),
+        membership: () => {
+          const member = this.latest?.member;
+          return member === undefined ? undefined : { member, owns: (taskId) => this.latestTasks.has(taskId) };
+        },
+        onFenced: (error) =>
+          o.logger.warn(
+            { transactionalId: shared.transactionalId, err: error },
+            'the instance transaction was fenced (open past its timeout, or another process uses this instance id: give each instance its own --instance-id); initialising it again',
+          ),
+      });
+      this.shared = shared;
+      this.removeRejoinHook = o.consumer.beforeRejoin?.(() => shared.hold());
+      o.logger.info({ transactionalId: shared.transactionalId, transactionTimeoutMs: SHARED_TRANSACTION_TIMEOUT_MS }, 'exactly-once: one transaction per commit interval for all tasks of this instance');
+    }
   }
 
   /** Records the assignment of a group join; applied by the next reconcile. Synchronous. */
   assign(assignment: Assignment): void {
     this.latest = assignment;
+    const tasks = new Set<string>();
+    for (const tp of assignment.partitions) {
+      const sub = this.o.plan.readerOf.get(tp.topic);
+      if (sub !== undefined) tasks.add(taskIdFor(sub, tp.partition));
+    }
+    this.latestTasks = tasks;
+    this.shared?.resume();
   }
 
   hasAssignment(): boolean {
@@ -142,6 +188,14 @@ export class TaskManager {
     // own producer, and an instance may hold a hundred tasks.
     const gone = [...this.tasks.values()].filter((m) => !wanted.has(m.task.id));
     for (const managed of gone) this.backoff.forget(managed.task.id);
+    // Under one transaction per instance, what revoked tasks had pending was committed before the rejoin (the
+    // consumer's rejoin hook); anything after it belongs to a generation that no longer gives them these partitions,
+    // so it is dropped: the next owner processes it again from the committed offsets.
+    if (this.shared !== undefined) {
+      for (const managed of gone) void this.drop(managed);
+      if (gone.length > 0) this.o.logger.info({ tasks: gone.map((m) => m.task.id) }, 'revoked tasks dropped (their committed work stays; the rest is processed again by the next owner)');
+      gone.length = 0;
+    }
     const keptRunning = [...this.tasks.values()].filter((m) => wanted.has(m.task.id) && m.task.state === 'running'); // others are being built: the build goes on
     await Promise.all([
       ...gone.map((m) => this.closeClean(m)),
@@ -214,7 +268,12 @@ export class TaskManager {
       Date.now(),
     );
     const committer: TaskCommitter =
-      config.processingGuarantee === 'exactly_once'
+      this.shared !== undefined
+        ? new SharedTaskCommitter(id, this.shared, () => task.inputTopics.flatMap((topic) => {
+            const offset = task.committedPosition(topic);
+            return offset === undefined ? [] : [{ topic, partition, offset }];
+          }))
+        : config.processingGuarantee === 'exactly_once'
         ? new TransactionalCommitter(client.transactionalProducer({ transactionalId: transactionalIdFor(plan.applicationId, subtopology.id, partition), transactionTimeoutMs: 60_000 }), plan.applicationId)
         : new AtLeastOnceCommitter(this.o.sharedProducer as Producer, this.o.consumer);
     const commits = new TaskCommits(task, committer, {
@@ -257,10 +316,13 @@ export class TaskManager {
     if (!current()) return;
     const admin = await this.adminClient();
     const exactlyOnce = this.o.config.processingGuarantee === 'exactly_once';
-    await commits.open(exactlyOnce ? await transactionScope(admin, plan, subtopology, task.partition) : undefined);
+    await commits.open(exactlyOnce && this.shared === undefined ? await transactionScope(admin, plan, subtopology, task.partition) : undefined);
     if (!current()) return;
+    // Under one transaction per instance the previous owner is not fenced by this task's producer: a commit of it
+    // may still be under way, and only a stable read waits for it (KIP-447).
+    const stable = { requireStable: this.shared !== undefined };
     for (const topic of subtopology.sourceTopics) {
-      const committed = (await admin.committedOffsets(plan.applicationId, topic)).get(task.partition) ?? '-1';
+      const committed = (await admin.committedOffsets(plan.applicationId, topic, stable)).get(task.partition) ?? '-1';
       if (BigInt(committed) >= 0n) {
         task.setCommittedPosition(topic, committed);
         continue;
@@ -474,6 +536,7 @@ export class TaskManager {
         this.countProduced(payload.records, payload.outputRecords);
         this.publishCommitted(payload.records, payload.outputRecords);
         this.o.metrics.commits.inc({ result: 'committed' });
+        if (this.shared === undefined && this.o.config.processingGuarantee === 'exactly_once') this.o.metrics.transactionsCommitted.inc();
         this.o.metrics.commitDuration.observe({ task: task.id }, durationMs / 1000);
         if (this.debug) this.o.logger.debug({ task: task.id, records: payload.records.length, offsets: payload.offsets }, 'committed');
         const streak = this.backoff.succeeded(task.id);
@@ -563,6 +626,8 @@ export class TaskManager {
   async release(): Promise<void> {
     this.updateTaskGauge();
     await this.restorer.close();
+    this.removeRejoinHook?.();
+    await this.shared?.close().catch((error: unknown) => this.o.logger.warn({ err: error }, 'could not close the instance transaction'));
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = undefined;
   }

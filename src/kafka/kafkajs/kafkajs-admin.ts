@@ -5,16 +5,20 @@
  * them is deleted (by anyone else), every later call fails with UNKNOWN_TOPIC_OR_PARTITION. On that error the
  * call is retried once on a fresh kafkajs admin.
  */
-import type { Admin as KafkajsAdmin, Kafka } from 'kafkajs';
+import type { Cluster, Admin as KafkajsAdmin, Kafka } from 'kafkajs';
 import { KafkaError } from '../../errors/index.ts';
 import type { Admin, PartitionOffsets, TopicInfo, TopicSpec } from '../types.ts';
 import { describeError, hasErrorType, toKafkaError } from '../client-errors.ts';
 import type { KafkaLogger } from '../logger.ts';
+import { createInternalCluster } from './internal-cluster.ts';
+import { fetchStableOffsets } from './stable-offsets.ts';
 
 /** Short retries: the callers (startup, rebalance) prefer a clear error to a long wait. */
 const ADMIN_RETRY = { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 } as const;
 const CALL_ATTEMPTS = 5;
 const CALL_BACKOFF_MS = 100;
+/** How long a stable offset read waits for an open transaction: past the longest transaction timeout sluice sets. */
+const STABLE_OFFSETS_TIMEOUT_MS = 90_000;
 
 /** A retriable broker or connection error kafkajs handed up as is (not after exhausting its own retries). */
 function isFirstHandRetriable(error: unknown): boolean {
@@ -28,6 +32,8 @@ function sleep(ms: number): Promise<void> {
 
 export class KafkajsAdminClient implements Admin {
   private admin: KafkajsAdmin | undefined;
+  /** For the requests sluice encodes itself (stable offset reads); made on first use. */
+  private cluster: Cluster | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -117,7 +123,8 @@ export class KafkajsAdminClient implements Admin {
       .sort((a, b) => a.partition - b.partition);
   }
 
-  async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+  async committedOffsets(groupId: string, topic: string, options: { readonly requireStable?: boolean } = {}): Promise<Map<number, string>> {
+    if (options.requireStable === true) return this.stableOffsets(groupId, topic);
     const result = new Map<number, string>();
     const response = await this.call(`reading committed offsets of group ${groupId} for ${topic}`, (admin) =>
       admin.fetchOffsets({ groupId, topics: [topic] }),
@@ -128,6 +135,22 @@ export class KafkajsAdminClient implements Admin {
       for (const { partition, offset } of topicOffsets.partitions) result.set(partition, offset.startsWith('-') ? '-1' : offset);
     }
     return result;
+  }
+
+  private async stableOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+    const what = `reading the stable committed offsets of group ${groupId} for ${topic}`;
+    const metadata = await this.call(what, (admin) => admin.fetchTopicMetadata({ topics: [topic] }));
+    const partitions = (metadata.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
+    try {
+      if (this.cluster === undefined) {
+        const cluster = createInternalCluster(this.kafka);
+        await cluster.connect();
+        this.cluster = cluster;
+      }
+      return await fetchStableOffsets(this.cluster, groupId, topic, partitions, STABLE_OFFSETS_TIMEOUT_MS);
+    } catch (error) {
+      throw toKafkaError(error, what, { topic });
+    }
   }
 
   /** Deletes the topics that exist; missing ones are ignored. */
@@ -148,6 +171,9 @@ export class KafkajsAdminClient implements Admin {
   async disconnect(): Promise<void> {
     const admin = this.admin;
     this.admin = undefined;
+    const cluster = this.cluster;
+    this.cluster = undefined;
+    await cluster?.disconnect().catch(() => undefined);
     if (admin === undefined) return;
     try {
       await admin.disconnect();

@@ -28,6 +28,7 @@ import type {
   TopicPartitionOffset,
 } from '../types.ts';
 import { copartitionedAssigner } from './copartitioned-assigner.ts';
+import { beforeJoin, generationOf, installGenerationCapture } from './group-generation.ts';
 import { installFetchAbortedFilter } from './fetch-response-patch.ts';
 import { describeError, hasErrorType, toKafkaError } from '../client-errors.ts';
 import { toConsumedRecords } from './records.ts';
@@ -94,6 +95,7 @@ export class KafkajsConsumer implements GroupConsumer {
   ) {
     // kafkajs's own aborted-transaction filter can leak aborted records; see read-committed-filter.ts.
     installFetchAbortedFilter();
+    installGenerationCapture();
     this.consumer = this.createKafkajsConsumer();
   }
 
@@ -210,6 +212,10 @@ export class KafkajsConsumer implements GroupConsumer {
     if (isCurrent()) payload.resolveOffset(batch.lastOffset());
   }
 
+  beforeRejoin(hook: () => Promise<void>): () => void {
+    return beforeJoin(this.options.groupId, hook);
+  }
+
   private onGroupJoin(memberId: string, memberAssignment: Record<string, number[]>): void {
     this.joins += 1;
     if (this.restarts > 0) this.logger.info({ groupId: this.options.groupId, attempts: this.restarts }, 'the consumer is back in the group');
@@ -224,7 +230,9 @@ export class KafkajsConsumer implements GroupConsumer {
     for (const [topic, paused] of this.paused) {
       if (paused.size > 0) this.consumer.pause([{ topic, partitions: [...paused] }]);
     }
-    const assignment: Assignment = { generationId: this.joins, memberId, partitions };
+    const generation = generationOf(memberId);
+    const member = generation === undefined ? {} : { member: { generationId: generation, memberId, groupInstanceId: null } };
+    const assignment: Assignment = { generationId: this.joins, memberId, partitions, ...member };
     for (const listener of this.assignmentListeners) {
       try {
         listener(assignment);

@@ -1,7 +1,8 @@
 /** ProducerSession on kafkajs's own transactional producer (the `producePath: 'kafkajs'` option). */
 import type { Kafka, Producer as KafkajsProducer, Transaction as KafkajsTx } from 'kafkajs';
 import type { KafkaLogger } from '../logger.ts';
-import type { OutputRecord, TransactionScope } from '../types.ts';
+import type { GroupMember, OutputRecord, TransactionScope } from '../types.ts';
+import { KafkaError } from '../../errors/index.ts';
 import { abortLeftovers } from './leftover-abort.ts';
 import { javaCompatiblePartitioner } from './murmur2-partition.ts';
 import type { OffsetsOfTopic, ProducerSession, TransactionSession } from './producer-session.ts';
@@ -62,7 +63,8 @@ class KafkajsTransactionSession implements TransactionSession {
     }
   }
 
-  async sendOffsets(groupId: string, topics: readonly OffsetsOfTopic[]): Promise<void> {
+  async sendOffsets(groupId: string, topics: readonly OffsetsOfTopic[], member?: GroupMember): Promise<void> {
+    if (member !== undefined) throw new KafkaError('the kafkajs produce path cannot send offsets with a group generation (one transaction per instance needs --produce-path wire)');
     await this.tx.sendOffsets({ consumerGroupId: groupId, topics: [...topics] });
   }
 

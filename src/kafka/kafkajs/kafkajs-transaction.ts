@@ -4,7 +4,7 @@
  * manager can stay stuck after a failed commit). A transaction outlived by its producer's reset is dead.
  */
 import { KafkaError, TaskMigratedError, type SluiceError } from '../../errors/index.ts';
-import type { OutputRecord, TopicPartitionOffset, Transaction } from '../types.ts';
+import type { GroupMember, OutputRecord, TopicPartitionOffset, Transaction } from '../types.ts';
 import { hasErrorType, toProducerError } from '../client-errors.ts';
 import type { TransactionSession } from './producer-session.ts';
 import { retryRequest, type RetryPolicy } from './retry-request.ts';
@@ -75,7 +75,7 @@ export class KafkajsTransaction implements Transaction {
   }
 
   /** Adds the group's offsets to the transaction; they become the group's committed offsets only on commit. */
-  async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+  async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], member?: GroupMember): Promise<void> {
     this.guard('send offsets');
     if (offsets.length === 0) return;
     const byTopic = new Map<string, { partition: number; offset: string }[]>();
@@ -88,7 +88,7 @@ export class KafkajsTransaction implements Transaction {
     // kafkajs retries CONCURRENT_TRANSACTIONS on sends but not on AddOffsetsToTxn, which a transaction holding only
     // offsets, begun right after a commit, runs into while the previous commit's markers are being written.
     try {
-      await retryRequest(OFFSET_RETRY, () => this.tx.sendOffsets(groupId, topics));
+      await retryRequest(OFFSET_RETRY, () => this.tx.sendOffsets(groupId, topics, member));
     } catch (error) {
       throw this.fail(error, `sending offsets of group ${groupId}`);
     }

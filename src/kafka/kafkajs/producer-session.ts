@@ -4,7 +4,7 @@
  * src/kafka/wire/, one Produce request per broker per send) and kafkajs-producer-session.ts (kafkajs's own
  * producer, kept behind the `producePath: 'kafkajs'` client option).
  */
-import type { OutputRecord, TransactionScope } from '../types.ts';
+import type { GroupMember, OutputRecord, TransactionScope } from '../types.ts';
 
 export interface OffsetsOfTopic {
   readonly topic: string;
@@ -13,8 +13,11 @@ export interface OffsetsOfTopic {
 
 export interface TransactionSession {
   send(records: readonly OutputRecord[]): Promise<void>;
-  /** AddOffsetsToTxn + TxnOffsetCommit; errors as kafkajs raises them (the caller retries CONCURRENT_TRANSACTIONS). */
-  sendOffsets(groupId: string, topics: readonly OffsetsOfTopic[]): Promise<void>;
+  /**
+   * AddOffsetsToTxn + TxnOffsetCommit; errors as kafkajs raises them (the caller retries CONCURRENT_TRANSACTIONS).
+   * With `member`, TxnOffsetCommit carries its generation (v3; the wire path only).
+   */
+  sendOffsets(groupId: string, topics: readonly OffsetsOfTopic[], member?: GroupMember): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }

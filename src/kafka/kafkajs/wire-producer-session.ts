@@ -4,9 +4,9 @@
  * TxnOffsetCommit and EndTxn are kafkajs's, so the transaction protocol is exactly the one the kafkajs path speaks;
  * only the encoding and sending of the records differ.
  */
-import type { Kafka } from 'kafkajs';
+import type { Cluster, Kafka } from 'kafkajs';
 import type { KafkaLogger } from '../logger.ts';
-import type { OutputRecord, TransactionScope } from '../types.ts';
+import type { GroupMember, OutputRecord, TransactionScope } from '../types.ts';
 import type { CompressionCodec } from '../wire/record-batch-encoder.ts';
 import { DEFAULT_MAX_BATCH_BYTES } from '../wire/produce-accumulator.ts';
 import { describeError } from '../client-errors.ts';
@@ -15,6 +15,7 @@ import { createEosManager, type EosManager, type KafkajsInternalLogger } from '.
 import type { SessionOptions } from './kafkajs-producer-session.ts';
 import type { OffsetsOfTopic, ProducerSession, TransactionSession } from './producer-session.ts';
 import { abortLeftoversWith } from './leftover-abort.ts';
+import { sendOffsetsAsMember } from './member-offsets.ts';
 import { WireRecordSender } from './wire-record-sender.ts';
 
 export interface WireSessionOptions extends SessionOptions {
@@ -63,7 +64,7 @@ export class WireProducerSession implements ProducerSession {
 
   begin(): Promise<TransactionSession> {
     this.eos.beginTransaction();
-    return Promise.resolve(new WireTransactionSession(this.eos, this.sender, this.log));
+    return Promise.resolve(new WireTransactionSession(this.cluster, this.eos, this.sender, this.log));
   }
 
   async disconnect(): Promise<void> {
@@ -76,6 +77,7 @@ class WireTransactionSession implements TransactionSession {
   private sending: Promise<void> = Promise.resolve();
 
   constructor(
+    private readonly cluster: Cluster,
     private readonly eos: EosManager,
     private readonly sender: WireRecordSender,
     private readonly log: KafkaLogger,
@@ -99,10 +101,12 @@ class WireTransactionSession implements TransactionSession {
     return next;
   }
 
-  async sendOffsets(groupId: string, topics: readonly OffsetsOfTopic[]): Promise<void> {
+  async sendOffsets(groupId: string, topics: readonly OffsetsOfTopic[], member?: GroupMember): Promise<void> {
     await this.sending;
-    await this.traced('sending offsets', () => this.eos.sendOffsets({ consumerGroupId: groupId, topics }), {
+    const send = member === undefined ? () => this.eos.sendOffsets({ consumerGroupId: groupId, topics }) : () => sendOffsetsAsMember(this.cluster, this.eos, groupId, topics, member);
+    await this.traced('sending offsets', send, {
       offsets: topics.flatMap((t) => t.partitions.map((p) => `${t.topic}/${p.partition}@${p.offset}`)),
+      ...(member === undefined ? {} : { generationId: member.generationId, memberId: member.memberId }),
     });
   }
 

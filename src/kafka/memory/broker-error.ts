@@ -14,7 +14,8 @@ export type BrokerErrorType =
   | 'INVALID_PARTITIONS'
   | 'INVALID_TXN_STATE'
   | 'CONNECTION_BROKEN'
-  | 'REQUEST_TIMED_OUT';
+  | 'REQUEST_TIMED_OUT'
+  | 'ILLEGAL_GENERATION';
 
 /** Whether Kafka (and kafkajs) treat the error as retriable. */
 const RETRIABLE: Readonly<Record<BrokerErrorType, boolean>> = {
@@ -29,6 +30,7 @@ const RETRIABLE: Readonly<Record<BrokerErrorType, boolean>> = {
   INVALID_TXN_STATE: false,
   CONNECTION_BROKEN: true,
   REQUEST_TIMED_OUT: true,
+  ILLEGAL_GENERATION: false,
 };
 
 export class MemoryBrokerError extends Error {

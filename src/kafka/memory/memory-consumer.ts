@@ -310,7 +310,7 @@ export class MemoryConsumer implements GroupConsumer, GroupMember {
     this.cursor = 0;
     // A consumer that is stopping (or whose client was killed) never sees the join's answer.
     if (this.state !== 'running' || this.link.cut) return;
-    const assignment: Assignment = { generationId, memberId: this.memberId, partitions: [...partitions] };
+    const assignment: Assignment = { generationId, memberId: this.memberId, partitions: [...partitions], member: { generationId, memberId: this.memberId, groupInstanceId: null } };
     for (const listener of this.assignmentListeners) {
       try {
         listener(assignment);

@@ -60,6 +60,15 @@ export class MemoryGroup {
     return this.groupState === 'stable' && this.members.has(memberId) && generationId === this.generation;
   }
 
+  /**
+   * Whether offsets sent in a transaction by `memberId` of `generationId` are accepted: the member is in the group
+   * and the generation is the current one (also while a rebalance is under way, as the coordinator does: the
+   * generation only changes once everyone has rejoined).
+   */
+  acceptsTransactionalCommit(memberId: string, generationId: number): boolean {
+    return this.members.has(memberId) && generationId === this.generation;
+  }
+
   /** Needs `memberId` to (re)join before it may fetch? */
   awaitsRejoinOf(memberId: string): boolean {
     return this.groupState === 'rebalancing' && !this.rejoined.has(memberId);

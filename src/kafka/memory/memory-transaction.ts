@@ -6,7 +6,7 @@
  */
 import { KafkaError, TaskMigratedError, type ErrorContext, type SluiceError } from '../../errors/index.ts';
 import { toProducerError } from '../client-errors.ts';
-import type { OutputRecord, TopicPartitionOffset, Transaction } from '../types.ts';
+import type { OutputRecord, TopicPartitionOffset, Transaction, GroupMember } from '../types.ts';
 import { MemoryBrokerError } from './broker-error.ts';
 import type { ClientLink } from './client-link.ts';
 import type { FaultApi, FaultCall, FaultKind } from './faults.ts';
@@ -101,7 +101,7 @@ export class MemoryTransaction implements Transaction {
   }
 
   /** Adds the group's offsets to the transaction; they become the group's committed offsets only on commit. */
-  async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+  async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], member?: GroupMember): Promise<void> {
     this.guard('send offsets');
     if (offsets.length === 0) return;
     await nextTurn();
@@ -111,6 +111,9 @@ export class MemoryTransaction implements Transaction {
       this.maybeFencedNow('sendOffsets');
       if (this.hit('coordinator-unavailable', 'sendOffsets')) {
         throw new MemoryBrokerError('COORDINATOR_NOT_AVAILABLE', `the coordinator of group ${groupId} is not available (injected fault)`, { injected: true });
+      }
+      if (member !== undefined && !this.cluster.group(groupId).acceptsTransactionalCommit(member.memberId, member.generationId)) {
+        throw new MemoryBrokerError('ILLEGAL_GENERATION', `group ${groupId} is past generation ${member.generationId} of member ${member.memberId}`);
       }
       const txn = this.cluster.transactions.openFor(this.owner.transactionalId, this.owner.epoch, this.owner.transactionTimeoutMs);
       this.touched = true;

@@ -82,6 +82,15 @@ export class Fleet {
     });
   }
 
+  /** Freezes the instance in `slot` (SIGSTOP) for `ms`, then lets it go on (SIGCONT): a zombie. */
+  async freeze(slot: number, ms: number): Promise<void> {
+    const s = this.slots.get(slot);
+    if (s === undefined) throw new Error(`no instance in slot ${slot}`);
+    s.process.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    s.process.kill('SIGCONT');
+  }
+
   /** SIGKILLs the instance in `slot` and starts a fresh one in its place. */
   async killAndRestart(slot: number): Promise<void> {
     const s = this.slots.get(slot);

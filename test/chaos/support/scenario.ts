@@ -17,6 +17,7 @@ const fixtures = join(import.meta.dirname, '..', '..', 'integration', 'fixtures'
 
 export type FaultKind =
   | 'kill'
+  | 'pause'
   | 'broker-restart'
   | 'broker-outage'
   | 'drop-endtxn-reply'
@@ -50,6 +51,8 @@ export interface ScenarioSpec {
   /** Rebalances instead: instances join and leave every `everyMs` for `durationMs` while input is fed at a rate. */
   readonly rebalance?: { readonly durationMs: number; readonly everyMs: number; readonly maxInstances: number };
   readonly sessionTimeoutMs?: number;
+  /** `--eos-producer` for every instance (default: CHAOS_EOS_PRODUCER, else sluice's default). */
+  readonly eosProducer?: 'per-task' | 'per-instance';
   /**
    * Input is fed at this rate while the faults happen (default 2,000 records/s), so faults hit work in flight;
    * 'backlog': all of it as fast as the broker takes it, so sluice always has a backlog of large fetches
@@ -105,6 +108,14 @@ function producePathFlags(): string[] {
   return ['--produce-path', path];
 }
 
+/** CHAOS_EOS_PRODUCER=per-task|per-instance runs every instance with `--eos-producer` set so. */
+function eosProducerFlags(): string[] {
+  const mode = process.env.CHAOS_EOS_PRODUCER;
+  if (mode === undefined || mode === '') return [];
+  if (mode !== 'per-task' && mode !== 'per-instance') throw new Error(`CHAOS_EOS_PRODUCER must be per-task or per-instance, not ${mode}`);
+  return ['--eos-producer', mode];
+}
+
 async function waitForCommitted(committed: () => Promise<number | undefined>, target: number, stallMs: number): Promise<boolean> {
   let last = -1;
   let lastMovedAt = Date.now();
@@ -142,7 +153,7 @@ export async function runScenario(broker: ChaosBroker, spec: ScenarioSpec): Prom
     topologyFile: join(fixtures, spec.topology === 'windowed' ? 'chaos-windowed.ts' : 'chaos-rekey.ts'),
     applicationId,
     env: { CHAOS_INPUT: input, CHAOS_OUTPUT: output, CHAOS_LATE: late, KAFKA_BROKERS: broker.clientBrokers },
-    flags: ['--processing-guarantee', spec.guarantee, '--session-timeout-ms', String(sessionTimeoutMs), ...producePathFlags()],
+    flags: ['--processing-guarantee', spec.guarantee, '--session-timeout-ms', String(sessionTimeoutMs), ...producePathFlags(), ...(spec.eosProducer === undefined ? eosProducerFlags() : ['--eos-producer', spec.eosProducer])],
     http: spec.faults.includes('broker-outage'),
   });
   const watcher = await OutputWatcher.start(direct, output);
@@ -302,6 +313,15 @@ async function applyFault(kind: FaultKind, broker: ChaosBroker, fleet: Fleet, fe
       const slot = running[Math.floor(random() * running.length)] as number;
       await fleet.killAndRestart(slot);
       return `SIGKILL instance ${slot}, restarted`;
+    }
+    case 'pause': {
+      // A zombie: the instance is frozen (SIGSTOP) past its session timeout, the group hands its tasks to the
+      // others, and then it goes on (SIGCONT) with whatever it had in flight.
+      const running = fleet.running();
+      const slot = running[Math.floor(random() * running.length)] as number;
+      const frozenMs = sessionTimeoutMs + 5_000;
+      await fleet.freeze(slot, frozenMs);
+      return `SIGSTOP instance ${slot} for ${frozenMs} ms (session timeout ${sessionTimeoutMs} ms), then SIGCONT`;
     }
     case 'broker-restart': {
       await feeder.pause();

@@ -45,6 +45,12 @@ describe('chaos, short form', () => {
     expectExactlyOnce(result);
   });
 
+  it('exactly-once across 2 zombies: an instance of 2 frozen (SIGSTOP) past its session timeout, then let go', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    const result = await runScenario(broker, spec('short-zombies', ['pause', 'pause'], { instances: 2 }));
+    expect(result.faults).toHaveLength(2);
+    expectExactlyOnce(result);
+  });
+
   it('exactly-once across 2 broker restarts (data kept) under a running instance', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
     // A fast feed: the restarts hit an instance with full fetches in flight (the long form adds a 500,000-record backlog).
     const result = await runScenario(broker, spec('short-broker-restarts', ['broker-restart', 'broker-restart'], { events: 50_000, ratePerSec: 10_000 }));
@@ -55,6 +61,16 @@ describe('chaos, short form', () => {
   it('exactly-once across 5 proxy faults: lost EndTxn / TxnOffsetCommit / AddOffsetsToTxn replies, cuts mid-transaction', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
     const result = await runScenario(broker, spec('short-proxy', PROXY_FAULTS.slice(0, 5)));
     expect(result.faults).toHaveLength(5);
+    expectExactlyOnce(result);
+  });
+
+  it('one transaction per instance (--eos-producer per-instance): exactly-once across a SIGKILL, a zombie and 3 proxy faults of 2 instances', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    // The proxy faults first, while input still flows (the kill and the freeze take the longest), fed slowly enough
+    // that each fault finds the request it waits for.
+    const faults: FaultKind[] = ['drop-endtxn-reply', 'drop-txnoffsetcommit-reply', 'cut-at-produce', 'kill', 'pause'];
+    const result = await runScenario(broker, spec('short-per-instance', faults, { instances: 2, eosProducer: 'per-instance', ratePerSec: 1000 }));
+    expect(result.faults).toHaveLength(faults.length);
+    expect(result.notes.filter((n) => n.includes('did not fire')), summary(result)).toEqual([]);
     expectExactlyOnce(result);
   });
 

@@ -42,7 +42,7 @@ export async function explainShortfall(args: { applicationId: string; topics: re
     await admin.disconnect();
   }
   for (const file of args.logFiles) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {

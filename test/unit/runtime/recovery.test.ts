@@ -79,6 +79,9 @@ function topology(applicationId: string): Topology {
   });
 }
 
+/** Each case runs with a transaction per task and with one transaction per instance (src/eos/instance-transaction.ts). */
+type EosProducer = 'per-task' | 'per-instance';
+
 interface RunResult {
   /** "key@windowStart" → every count committed for that window, in output order. */
   readonly windows: Map<string, number[]>;
@@ -185,13 +188,13 @@ function observed(consumer: GroupConsumer, afterBatch: () => Promise<void> | voi
  * must have happened before the last two parts are sent; then the run goes on until the group has committed
  * all input.
  */
-async function run(name: string, disruption: Disruption = {}): Promise<RunResult> {
+async function run(name: string, disruption: Disruption = {}, eosProducer: EosProducer = 'per-task'): Promise<RunResult> {
   const cluster = new MemoryKafka();
   clusters.push(cluster);
-  const applicationId = `recovery-${name}`;
+  const applicationId = `recovery-${eosProducer}-${name}`;
   cluster.createTopic({ name: INPUT, partitions: PARTITIONS });
   cluster.createTopic({ name: OUTPUT, partitions: PARTITIONS });
-  const config = loadConfig({ 'commit-interval-ms': '20', 'http-port': 'off', 'shutdown-timeout-ms': '10000' }, {}, { requireBrokers: false });
+  const config = loadConfig({ 'commit-interval-ms': '20', 'http-port': 'off', 'shutdown-timeout-ms': '10000', 'eos-producer': eosProducer }, {}, { requireBrokers: false });
   const kill = { armed: false, done: false };
   const slowAdmin = { reached: false, open: () => {} };
   const gate = new Promise<void>((resolve) => (slowAdmin.open = resolve));
@@ -300,13 +303,14 @@ function differences(windows: Map<string, number[]>, reference: Map<string, numb
 const NONE = { twice: [], wrong: [], missing: [], unexpected: [] };
 
 /** The undisturbed run's counts, once. */
+for (const eosProducer of ['per-task', 'per-instance'] as const) {
 let undisturbed: Promise<Map<string, number>> | undefined;
-function reference(): Promise<Map<string, number>> {
-  undisturbed ??= run('undisturbed').then(({ windows }) => new Map([...windows].map(([id, counts]) => [id, counts[0] as number])));
+const reference = (): Promise<Map<string, number>> => {
+  undisturbed ??= run('undisturbed', {}, eosProducer).then(({ windows }) => new Map([...windows].map(([id, counts]) => [id, counts[0] as number])));
   return undisturbed;
-}
+};
 
-describe('Application recovery on the memory cluster (exactly-once)', { timeout: TEST_TIMEOUT_MS }, () => {
+describe(`Application recovery on the memory cluster (exactly-once, --eos-producer ${eosProducer})`, { timeout: TEST_TIMEOUT_MS }, () => {
   it('an undisturbed run emits every window once, with the count computed from the input', async () => {
     const { expected } = generate(SEED);
     const counts = await reference();
@@ -315,7 +319,7 @@ describe('Application recovery on the memory cluster (exactly-once)', { timeout:
   });
 
   it('a commit that fails before taking effect: the same windows as an undisturbed run, none twice', async () => {
-    const result = await run('commit-fails', { fault: (cluster, ids) => cluster.faults.failCommit({ transactionalId: ids }) });
+    const result = await run('commit-fails', { fault: (cluster, ids) => cluster.faults.failCommit({ transactionalId: ids }) }, eosProducer);
     expect(result.faultHits).toBe(1);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
@@ -329,48 +333,49 @@ describe('Application recovery on the memory cluster (exactly-once)', { timeout:
         stale = cluster.faults.staleEndOffsets({ topic: /-changelog$/, times: PARTITIONS, behind: 70 });
         return cluster.faults.failCommit({ transactionalId: ids });
       },
-    });
+    }, eosProducer);
     expect(result.faultHits).toBe(1);
     expect(stale?.hits).toBe(PARTITIONS);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 
   it('a commit that took effect but whose reply was lost: the same windows as an undisturbed run, none twice', async () => {
-    const result = await run('reply-lost', { fault: (cluster, ids) => cluster.faults.loseCommitReply({ transactionalId: ids }) });
+    const result = await run('reply-lost', { fault: (cluster, ids) => cluster.faults.loseCommitReply({ transactionalId: ids }) }, eosProducer);
     expect(result.faultHits).toBe(1);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 
   it('fenced mid-transaction (a newer producer with the same id initialised): the same windows, none twice', async () => {
-    const result = await run('fenced', { fault: (cluster, ids) => cluster.faults.fenceMidTransaction({ transactionalId: ids }) });
+    const result = await run('fenced', { fault: (cluster, ids) => cluster.faults.fenceMidTransaction({ transactionalId: ids }) }, eosProducer);
     expect(result.faultHits).toBe(1);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 
   it('the transaction coordinator unavailable for a while (6 calls): the same windows, none twice', async () => {
-    const result = await run('coordinator-unavailable', { fault: (cluster, ids) => cluster.faults.coordinatorUnavailable({ transactionalId: ids, calls: 6 }) });
+    const result = await run('coordinator-unavailable', { fault: (cluster, ids) => cluster.faults.coordinatorUnavailable({ transactionalId: ids, calls: 6 }) }, eosProducer);
     expect(result.faultHits).toBe(6);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 
   it('a send that fails for one output partition (retriable): the same windows, none twice', async () => {
-    const result = await run('send-fails', { fault: (cluster, ids) => cluster.faults.failSend({ transactionalId: ids, topic: OUTPUT, partition: 1 }) });
+    const result = await run('send-fails', { fault: (cluster, ids) => cluster.faults.failSend({ transactionalId: ids, topic: OUTPUT, partition: 1 }) }, eosProducer);
     expect(result.faultHits).toBe(1);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 
   it('an instance killed mid-stream (its task fails over to the other): the same windows, none twice', async () => {
-    const result = await run('killed', { killOne: true });
+    const result = await run('killed', { killOne: true }, eosProducer);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 
   it('an instance expelled from the group mid-stream (a zombie until it learns): the same windows, none twice', async () => {
-    const result = await run('expelled', { expelOne: true });
+    const result = await run('expelled', { expelOne: true }, eosProducer);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 
   it('a second instance joining while the first still applies its first assignment: the same windows, none twice', async () => {
-    const result = await run('join-during-assignment', { joinDuringFirstAssignment: true });
+    const result = await run('join-during-assignment', { joinDuringFirstAssignment: true }, eosProducer);
     expect(differences(result.windows, await reference())).toEqual(NONE);
   });
 });
+}
