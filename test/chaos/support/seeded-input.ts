@@ -43,6 +43,8 @@ export interface WindowedInput {
   readonly windows: Map<string, ExpectedWindow>;
   /** `${partition}/${offset}` of every record that must go to the late topic. */
   readonly late: Set<string>;
+  /** The window (`key@startMs`) each late record's event time falls in, by `${partition}/${offset}`. */
+  readonly lateWindow: Map<string, string>;
   readonly outOfOrder: number;
   readonly partitions: number;
 }
@@ -63,6 +65,7 @@ export function windowedInput(options: WindowedInputOptions): WindowedInput {
   const records: InputRecord[] = [];
   const windows = new Map<string, ExpectedWindow>();
   const late = new Set<string>();
+  const lateWindow = new Map<string, string>();
   const maxSeen = new Array<number>(partitions).fill(Number.NaN);
   const nextOffset = new Array<number>(partitions).fill(0);
   const partitionOf = new Map<string, number>();
@@ -91,6 +94,7 @@ export function windowedInput(options: WindowedInputOptions): WindowedInput {
     const startMs = ts - (((ts % WINDOW_SIZE_MS) + WINDOW_SIZE_MS) % WINDOW_SIZE_MS);
     if (watermark >= startMs + WINDOW_SIZE_MS + GRACE_MS) {
       late.add(`${partition}/${offset}`);
+      lateWindow.set(`${partition}/${offset}`, `${key}@${startMs}`);
     } else {
       const id = `${key}@${startMs}`;
       const w = windows.get(id) ?? { partition, count: 0, sum: 0 };
@@ -107,7 +111,7 @@ export function windowedInput(options: WindowedInputOptions): WindowedInput {
     while (partitionForKey(Buffer.from(`flush-${k}`), partitions) !== p) k++;
     records.push({ key: `flush-${k}`, value: JSON.stringify({ ts: T0 + events * stepMs + 10 * WINDOW_SIZE_MS, amount: 0 }), partition: p });
   }
-  return { records, windows, late, outOfOrder, partitions };
+  return { records, windows, late, lateWindow, outOfOrder, partitions };
 }
 
 export interface RekeyInput {

@@ -82,7 +82,9 @@ describe('chaos, short form', () => {
     const f = result.figures;
     console.log(`[chaos short-alos] ${f.duplicated} windows emitted more than once, ${f.outputRecords - f.seen} extra results (allowed)`);
     expect(result.faults).toHaveLength(faults.length);
-    expect({ missing: f.missing, undercounted: f.undercounted, lateMissing: f.lateMissing }, summary(result)).toEqual({ missing: 0, undercounted: 0, lateMissing: 0 });
+    // A late record replayed against an earlier watermark may be counted in its window instead (see judge in scenario.ts).
+    const lateLost = (f.lateMissing ?? 0) - (f.lateCountedInWindow ?? 0);
+    expect({ missing: f.missing, undercounted: f.undercounted, lateLost }, summary(result)).toEqual({ missing: 0, undercounted: 0, lateLost: 0 });
     expect(result.failures, summary(result)).toEqual([]);
   });
 });
