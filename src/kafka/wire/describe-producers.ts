@@ -17,7 +17,7 @@
  * the flexible headers by the body starting with the request header's (empty) tagged fields, and by the decoder
  * skipping the response header's.
  */
-import { Reader } from './primitives.ts';
+import { readTopicPartitions, Reader } from './primitives.ts';
 import { sizeOfUnsignedVarint, writeUnsignedVarint } from './varint.ts';
 
 export const DESCRIBE_PRODUCERS_API_KEY = 61;
@@ -76,33 +76,24 @@ export function decodeDescribeProducersResponse(raw: Buffer): DescribeProducersR
   const r = new Reader(raw);
   r.skipTaggedFields(); // response header v1
   const throttleTimeMs = r.int32();
-  const partitions: DescribedPartition[] = [];
-  const topicCount = r.compactLength();
-  for (let t = 0; t < topicCount; t++) {
-    const topic = r.compactString() ?? '';
-    const partitionCount = r.compactLength();
-    for (let p = 0; p < partitionCount; p++) {
-      const partition = r.int32();
-      const errorCode = r.int16();
-      const errorMessage = r.compactString();
-      const producerCount = r.compactLength();
-      const activeProducers: ActiveProducer[] = [];
-      for (let i = 0; i < producerCount; i++) {
-        activeProducers.push({
-          producerId: r.int64(),
-          producerEpoch: r.int32(),
-          lastSequence: r.int32(),
-          lastTimestampMs: r.int64(),
-          coordinatorEpoch: r.int32(),
-          currentTxnStartOffset: r.int64(),
-        });
-        r.skipTaggedFields();
-      }
+  const partitions = readTopicPartitions(r, (topic, partition): DescribedPartition => {
+    const errorCode = r.int16();
+    const errorMessage = r.compactString();
+    const producerCount = r.compactLength();
+    const activeProducers: ActiveProducer[] = [];
+    for (let i = 0; i < producerCount; i++) {
+      activeProducers.push({
+        producerId: r.int64(),
+        producerEpoch: r.int32(),
+        lastSequence: r.int32(),
+        lastTimestampMs: r.int64(),
+        coordinatorEpoch: r.int32(),
+        currentTxnStartOffset: r.int64(),
+      });
       r.skipTaggedFields();
-      partitions.push({ topic, partition, errorCode, errorMessage, activeProducers });
     }
-    r.skipTaggedFields();
-  }
+    return { topic, partition, errorCode, errorMessage, activeProducers };
+  });
   r.skipTaggedFields();
   return { throttleTimeMs, partitions };
 }

@@ -21,7 +21,7 @@
  * describe-producers.ts: the body starts with the request header's (empty) tagged fields, and the decoder skips
  * the response header's.
  */
-import { Reader, sizeOfCompactString, writeCompactString } from './primitives.ts';
+import { readTopicPartitions, Reader, sizeOfCompactString, writeCompactString } from './primitives.ts';
 import { sizeOfUnsignedVarint, writeUnsignedVarint } from './varint.ts';
 
 export const OFFSET_FETCH_API_KEY = 9;
@@ -83,22 +83,12 @@ export function decodeOffsetFetchResponse(raw: Buffer): OffsetFetchResponse {
   const r = new Reader(raw);
   r.skipTaggedFields(); // response header v1
   const throttleTimeMs = r.int32();
-  const partitions: FetchedOffset[] = [];
-  const topicCount = r.compactLength();
-  for (let t = 0; t < topicCount; t++) {
-    const topic = r.compactString() ?? '';
-    const partitionCount = r.compactLength();
-    for (let p = 0; p < partitionCount; p++) {
-      const partition = r.int32();
-      const committedOffset = r.int64();
-      const committedLeaderEpoch = r.int32();
-      const metadata = r.compactString();
-      const errorCode = r.int16();
-      r.skipTaggedFields();
-      partitions.push({ topic, partition, committedOffset, committedLeaderEpoch, metadata, errorCode });
-    }
-    r.skipTaggedFields();
-  }
+  const partitions = readTopicPartitions(r, (topic, partition): FetchedOffset => {
+    const committedOffset = r.int64();
+    const committedLeaderEpoch = r.int32();
+    const metadata = r.compactString();
+    return { topic, partition, committedOffset, committedLeaderEpoch, metadata, errorCode: r.int16() };
+  });
   const errorCode = r.int16();
   r.skipTaggedFields();
   return { throttleTimeMs, errorCode, partitions };

@@ -90,3 +90,22 @@ export class Reader {
     }
   }
 }
+
+/**
+ * A flexible response's [topics] of [partitions], as DescribeProducers, TxnOffsetCommit and OffsetFetch answer:
+ * `partition` reads what follows each partition index, up to (not including) the partition's tagged fields.
+ */
+export function readTopicPartitions<T>(r: Reader, partition: (topic: string, index: number) => T): T[] {
+  const out: T[] = [];
+  const topicCount = r.compactLength();
+  for (let t = 0; t < topicCount; t++) {
+    const topic = r.compactString() ?? '';
+    const partitionCount = r.compactLength();
+    for (let p = 0; p < partitionCount; p++) {
+      out.push(partition(topic, r.int32()));
+      r.skipTaggedFields();
+    }
+    r.skipTaggedFields();
+  }
+  return out;
+}

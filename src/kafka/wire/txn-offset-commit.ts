@@ -26,7 +26,7 @@
  * field is GenerationIdOrMemberEpoch there.) Flexible headers as in describe-producers.ts: the body starts with
  * the request header's (empty) tagged fields, and the decoder skips the response header's.
  */
-import { Reader, sizeOfCompactString, writeCompactString } from './primitives.ts';
+import { readTopicPartitions, Reader, sizeOfCompactString, writeCompactString } from './primitives.ts';
 import { sizeOfUnsignedVarint, writeUnsignedVarint } from './varint.ts';
 
 export const TXN_OFFSET_COMMIT_API_KEY = 28;
@@ -116,19 +116,7 @@ export function decodeTxnOffsetCommitResponse(raw: Buffer): TxnOffsetCommitRespo
   const r = new Reader(raw);
   r.skipTaggedFields(); // response header v1
   const throttleTimeMs = r.int32();
-  const partitions: TxnOffsetCommitPartitionResult[] = [];
-  const topicCount = r.compactLength();
-  for (let t = 0; t < topicCount; t++) {
-    const topic = r.compactString() ?? '';
-    const partitionCount = r.compactLength();
-    for (let p = 0; p < partitionCount; p++) {
-      const partition = r.int32();
-      const errorCode = r.int16();
-      r.skipTaggedFields();
-      partitions.push({ topic, partition, errorCode });
-    }
-    r.skipTaggedFields();
-  }
+  const partitions = readTopicPartitions(r, (topic, partition): TxnOffsetCommitPartitionResult => ({ topic, partition, errorCode: r.int16() }));
   r.skipTaggedFields();
   return { throttleTimeMs, partitions };
 }

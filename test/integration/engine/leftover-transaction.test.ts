@@ -26,6 +26,7 @@ import { createLogger } from '../../../src/logging/logger.ts';
 import { transactionalIdFor } from '../../../src/planner/names.ts';
 import { Application } from '../../../src/runtime/application.ts';
 import { brokers, createTopics, kafka, produce, readTopic, readTopicRaw, uniqueName } from '../support/kafka.ts';
+import { waitForValue } from '../support/sluice-process.ts';
 
 const VERIFICATION = 'transaction.partition.verification.enable';
 const INPUTS = 20;
@@ -187,12 +188,3 @@ describe('partitionsWithOpenTransaction (DescribeProducers against the broker)',
     }
   });
 });
-
-async function waitForValue<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -17,6 +17,7 @@ import { ADD_OFFSETS_TO_TXN_API_KEY, ADD_OFFSETS_TO_TXN_API_VERSION, decodeAddOf
 import { decodeOffsetFetchResponse, encodeOffsetFetchRequest, OFFSET_FETCH_API_KEY, OFFSET_FETCH_API_VERSION, UNSTABLE_OFFSET_COMMIT, type FetchedOffset } from '../../../src/kafka/wire/offset-fetch.ts';
 import { decodeTxnOffsetCommitResponse, encodeTxnOffsetCommitRequest, TXN_OFFSET_COMMIT_API_KEY, TXN_OFFSET_COMMIT_API_VERSION, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from '../../../src/kafka/wire/txn-offset-commit.ts';
 import { createTopics, kafka, uniqueName } from '../support/kafka.ts';
+import { waitForValue } from '../support/sluice-process.ts';
 
 const ILLEGAL_GENERATION = 22;
 const UNKNOWN_MEMBER_ID = 25;
@@ -55,15 +56,6 @@ async function txnOffsetCommit(cluster: Cluster, request: TxnOffsetCommitRequest
   const api = { key: TXN_OFFSET_COMMIT_API_KEY, version: TXN_OFFSET_COMMIT_API_VERSION, name: 'TxnOffsetCommit' };
   const response = await sendToBroker(broker as unknown as KafkajsBroker, encodedRequest(api, encodeTxnOffsetCommitRequest(request), decodeTxnOffsetCommitResponse));
   return response.partitions;
-}
-
-async function waitForValue<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** A kafkajs consumer that joined `groupId`, with the generation and member id its heartbeats carry. */

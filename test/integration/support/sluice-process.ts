@@ -45,3 +45,13 @@ export async function waitFor(what: string, predicate: () => boolean | Promise<b
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` every 100 ms until it gives a value, or `timeoutMs` passed (then undefined). */
+export async function waitForValue<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
