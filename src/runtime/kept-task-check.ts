@@ -20,13 +20,16 @@ export interface KeptTask {
  * A changelog end below the expected one is the task's last commit's marker not written yet: polled briefly,
  * then judged stale (a rebuild is always safe).
  *
+ * With `requireStable` (one transaction per instance, where another owner's commit is not fenced by the task's own
+ * transactional id) the offsets read waits for a transaction still holding offsets of the group.
+ *
  * All kept tasks are checked together: one offsets request per input topic and one end-offsets request per
  * changelog topic and poll, whatever the number of tasks (an instance may keep a hundred tasks).
  */
-export async function currentKeptTasks(admin: Admin, groupId: string, kept: readonly KeptTask[]): Promise<Set<Task>> {
+export async function currentKeptTasks(admin: Admin, groupId: string, kept: readonly KeptTask[], options: { readonly requireStable?: boolean } = {}): Promise<Set<Task>> {
   const current = new Set<Task>(kept.map((k) => k.task));
   const inputTopics = [...new Set(kept.flatMap((k) => k.task.inputTopics))];
-  const committed = new Map(await Promise.all(inputTopics.map(async (topic) => [topic, await admin.committedOffsets(groupId, topic)] as const)));
+  const committed = new Map(await Promise.all(inputTopics.map(async (topic) => [topic, await admin.committedOffsets(groupId, topic, options)] as const)));
   for (const { task } of kept) {
     for (const topic of task.inputTopics) {
       const offset = BigInt(committed.get(topic)?.get(task.partition) ?? '-1');

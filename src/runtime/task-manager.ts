@@ -207,7 +207,7 @@ export class TaskManager {
     const kept = keptRunning.filter((m) => this.tasks.get(m.task.id) === m); // a failed commit is being rebuilt
     if (kept.length > 0) {
       const current = await this.adminClient()
-        .then((admin) => currentKeptTasks(admin, this.o.plan.applicationId, kept.map((m) => ({ task: m.task, changelogEnds: m.commits.changelogEnds }))))
+        .then((admin) => currentKeptTasks(admin, this.o.plan.applicationId, kept.map((m) => ({ task: m.task, changelogEnds: m.commits.changelogEnds })), { requireStable: this.shared !== undefined }))
         .catch((error: unknown) => {
           // Cannot tell (a broker restarting): a rebuild is always safe.
           this.o.logger.warn({ tasks: kept.map((m) => m.task.id), err: error }, 'could not check kept tasks against the broker; building them again');
