@@ -88,8 +88,14 @@ export class TaskCommits {
     let payload: CommitPayload;
     try {
       payload = takeCommitPayload(this.task, this.o.changelogTopicOf, nowMs);
-      const records = handleOversized(payload.records, this.o.oversized);
-      if (records !== payload.records) payload = { ...payload, records };
+      // Output and changelog records apart, so that `outputRecords` still says where the output ends.
+      const all = payload.records;
+      const n = payload.outputRecords;
+      const outputPart = n === all.length ? all : all.slice(0, n);
+      const restPart = n === all.length ? [] : all.slice(n);
+      const output = handleOversized(outputPart, this.o.oversized);
+      const rest = restPart.length === 0 ? restPart : handleOversized(restPart, this.o.oversized);
+      if (output !== outputPart || rest !== restPart) payload = { ...payload, records: rest.length === 0 ? output : [...output, ...rest], outputRecords: output.length };
     } catch (error) {
       this.failed = true;
       return { kind: 'fatal', error };
@@ -105,7 +111,7 @@ export class TaskCommits {
   private async run(payload: CommitPayload): Promise<CommitResult> {
     const started = performance.now();
     try {
-      await this.committer.commit(payload.records, payload.offsets);
+      await this.committer.commit(payload.records, payload.offsets, payload.outputRecords);
     } catch (error) {
       this.failed = true;
       // A record the broker will never take fails every rebuild the same way: stop with what to change.

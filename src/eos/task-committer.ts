@@ -12,6 +12,7 @@ export interface TaskCommitter {
    * `scope` first aborts what earlier producers of the task left open on those partitions; TransactionalProducer).
    */
   open(scope?: TransactionScope): Promise<void>;
-  commit(records: readonly OutputRecord[], offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** `records`: output first (its first `outputRecords`), then changelog records. */
+  commit(records: readonly OutputRecord[], offsets: readonly TopicPartitionOffset[], outputRecords?: number): Promise<void>;
   close(): Promise<void>;
 }
